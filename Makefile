@@ -1,0 +1,33 @@
+# A newcomer's two commands: `make demo` and `make test`. Both set up .venv first when needed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/activate requirements.txt requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+.PHONY: install demo test lint bench refdata
+install: $(VENV)/.installed
+
+demo: install
+	$(BIN)/python -m enrich text examples/article.txt --indent 2
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+
+bench: install
+	$(BIN)/python bench/extract.py
+
+# Rebuild the bundled reference data (needs requirements-refdata.txt in its own venv).
+refdata:
+	$(PYTHON) -m venv .venv-refdata
+	.venv-refdata/bin/pip install --quiet -r requirements-refdata.txt
+	.venv-refdata/bin/python scripts/build_refdata.py

@@ -1,0 +1,183 @@
+"""The command line: `text`, `batch` and `refdata`, all through the one use case."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+from collections.abc import Iterator
+from typing import IO, Any, BinaryIO
+
+from enrich.errors import EnrichError, InvalidInput
+
+EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
+
+
+def _date(value: str) -> str:
+    try:
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m enrich", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    text = commands.add_parser("text", help="enrich one article and print its mentions as JSON")
+    text.add_argument("file", nargs="?", default="-", help="a UTF-8 text file, or - for standard input")
+    text.add_argument("--as-of", type=_date, help="the article's date, YYYY-MM-DD")
+    text.add_argument("--no-prices", action="store_true", help="skip price context")
+    text.add_argument("--fix", action="store_true", help="print the article with every correction applied")
+    text.add_argument("--indent", type=int, default=None, help="pretty-print the JSON with this indent")
+    batch = commands.add_parser("batch", help="enrich a JSONL file of {id, text, as_of?} lines")
+    batch.add_argument("input", help="a JSONL file, or - for standard input")
+    batch.add_argument("-o", "--output", default="-", help="where to write the results (default: stdout)")
+    batch.add_argument("--no-prices", action="store_true", help="skip price context")
+    batch.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+    refdata = commands.add_parser("refdata", help="the bundled reference data")
+    refdata_commands = refdata.add_subparsers(dest="refdata_command", required=True)
+    refdata_commands.add_parser("info", help="sources, as-of dates, row counts and load time")
+    return parser
+
+
+def _read_bytes(name: str) -> bytes:
+    if name == "-":
+        return sys.stdin.buffer.read()
+    try:
+        with open(name, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {name}: {exc.strerror}") from None
+
+
+def decode(data: bytes, what: str = "input") -> str:
+    """UTF-8 text, or an InvalidInput that says where the first bad byte is."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"{what} is not valid UTF-8: byte {exc.start} ({data[exc.start:exc.start + 1]!r})") from None
+
+
+def _text(args: argparse.Namespace) -> int:
+    from enrich.service import enrich, fixed_text
+    from enrich.wiring import build_services
+
+    services = build_services()
+    text = decode(_read_bytes(args.file), "the article")
+    result = enrich(text, services, as_of=args.as_of, prices=not args.no_prices)
+    if args.fix:
+        sys.stdout.write(fixed_text(result))
+    else:
+        json.dump(result.to_dict(), sys.stdout, ensure_ascii=False, indent=args.indent)
+        sys.stdout.write("\n")
+    return EXIT_OK
+
+
+def parse_line(raw: bytes, number: int) -> tuple[Any, str, str | None]:
+    """(id, text, as_of) from one batch line, or InvalidInput saying what is wrong with it."""
+    line = decode(raw, f"line {number}")
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"line {number} is not JSON: {exc.msg} at column {exc.colno}") from None
+    if not isinstance(record, dict):
+        raise InvalidInput(f"line {number} must be a JSON object with id and text")
+    doc_id = record.get("id")
+    if not isinstance(doc_id, str | int) or isinstance(doc_id, bool):
+        raise InvalidInput(f"line {number}: id must be a string or a number")
+    text = record.get("text")
+    if not isinstance(text, str):
+        raise _with_id(InvalidInput(f"line {number}: text must be a string"), doc_id)
+    as_of = record.get("as_of")
+    if as_of is not None:
+        try:
+            as_of = _date(as_of) if isinstance(as_of, str) else _date("")
+        except argparse.ArgumentTypeError:
+            raise _with_id(InvalidInput(f"line {number}: as_of must be a date, YYYY-MM-DD"), doc_id) from None
+    return doc_id, text, as_of
+
+
+def _with_id(error: InvalidInput, doc_id: Any) -> InvalidInput:
+    error.doc_id = doc_id  # type: ignore[attr-defined]
+    return error
+
+
+def _lines(handle: BinaryIO) -> Iterator[tuple[int, bytes]]:
+    for number, raw in enumerate(handle, start=1):
+        stripped = raw.strip()
+        if stripped:
+            yield number, stripped
+
+
+def _progress(handle: BinaryIO, total: int | None, enabled: bool) -> Any:
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="B", unit_scale=True, desc="enriching", file=sys.stderr)
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from enrich.service import enrich
+    from enrich.wiring import build_services
+
+    services = build_services()
+    source: BinaryIO
+    if args.input == "-":
+        source, total = sys.stdin.buffer, None
+    else:
+        try:
+            source, total = open(args.input, "rb"), os.path.getsize(args.input)  # noqa: SIM115
+        except OSError as exc:
+            raise InvalidInput(f"cannot read {args.input}: {exc.strerror}") from None
+    out: IO[str] = sys.stdout if args.output == "-" else open(args.output, "w", encoding="utf-8")  # noqa: SIM115
+    bar = _progress(source, total, sys.stderr.isatty() and not args.no_progress)
+    done = failed = 0
+    try:
+        for number, raw in _lines(source):
+            try:
+                doc_id, text, as_of = parse_line(raw, number)
+                result = enrich(text, services, as_of=as_of, prices=not args.no_prices).to_dict()
+                record = {"id": doc_id, **result}
+            except EnrichError as exc:
+                failed += 1
+                record = {"id": getattr(exc, "doc_id", None), "line": number,
+                          "error": {"code": exc.code, "message": str(exc)}}
+            out.write(json.dumps(record, ensure_ascii=False))
+            out.write("\n")
+            done += 1
+            if bar is not None:
+                bar.update(len(raw) + 1)
+    finally:
+        if bar is not None:
+            bar.close()
+        if source is not sys.stdin.buffer:
+            source.close()
+        if out is not sys.stdout:
+            out.close()
+    print(f"{done} documents, {failed} failed", file=sys.stderr)
+    return EXIT_OK
+
+
+def _refdata(args: argparse.Namespace) -> int:
+    from enrich.wiring import build_services
+
+    services = build_services()
+    json.dump(services.reference.info(), sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; errors are one line on stderr and a non-zero exit code."""
+    args = _parser().parse_args(argv)
+    handler = {"text": _text, "batch": _batch, "refdata": _refdata}[args.command]
+    try:
+        return handler(args)
+    except EnrichError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except BrokenPipeError:
+        return EXIT_OK

@@ -1,0 +1,1 @@
+"""The pure core: extraction, venues, symbols and verdicts; standard library only."""

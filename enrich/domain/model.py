@@ -1,0 +1,143 @@
+"""The data model every layer speaks: tags found in text, listings, verdicts and their JSON form."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+STATUSES = ("valid", "corrected", "unverified", "unknown", "ambiguous")
+
+
+@dataclass(frozen=True, slots=True)
+class Tag:
+    """One (venue, symbol) pair as the article wrote it, before any check."""
+
+    span: tuple[int, int]
+    venue_key: str
+    venue_text: str
+    venue_span: tuple[int, int]
+    symbol: str
+    symbol_span: tuple[int, int]
+    group: int
+    company: str | None = None
+    company_span: tuple[int, int] | None = None
+    bracketed: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """A symbol listed on a venue, as one reference source records it."""
+
+    symbol: str
+    venue_key: str
+    source: str
+    name: str | None = None
+    kind: str | None = None
+    family_only: bool = False  # the source names the venue family (NYSE), not the exact venue
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """One field changed from what the article wrote, and why."""
+
+    field: str
+    old: str
+    new: str
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"field": self.field, "from": self.old, "to": self.new, "reason": self.reason}
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """A finding from one source that the verdict rests on."""
+
+    source: str
+    as_of: str | None
+    finding: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"source": self.source, "as_of": self.as_of, "finding": self.finding}
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """The listing the service believes the tag means."""
+
+    symbol: str
+    exchange: str
+    mic: str
+    yahoo_symbol: str
+    name: str | None
+    currency: str | None
+    kind: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "symbol": self.symbol, "exchange": self.exchange, "mic": self.mic,
+            "yahoo_symbol": self.yahoo_symbol, "name": self.name,
+            "currency": self.currency, "kind": self.kind,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What the checks concluded about one tag."""
+
+    status: str
+    resolved: Resolved | None = None
+    corrections: tuple[Correction, ...] = ()
+    confidence: float = 0.0
+    evidence: tuple[Evidence, ...] = ()
+    candidates: tuple[Resolved, ...] = ()
+
+
+@dataclass(slots=True)
+class Mention:
+    """A tag with its verdict, the fix for its text and (later) its price."""
+
+    tag: Tag
+    verdict: Verdict
+    claimed_exchange: str
+    claimed_mic: str
+    fix: tuple[tuple[int, int], str] | None = None
+    price: dict[str, Any] | None = None
+    price_status: str | None = "disabled"
+
+    def to_dict(self, text: str) -> dict[str, Any]:
+        tag, verdict = self.tag, self.verdict
+        out: dict[str, Any] = {
+            "span": list(tag.span),
+            "text": text[tag.span[0]:tag.span[1]],
+            "claimed": {"exchange": self.claimed_exchange, "mic": self.claimed_mic, "symbol": tag.symbol},
+            "company": (
+                {"text": tag.company, "span": list(tag.company_span)} if tag.company and tag.company_span else None
+            ),
+            "status": verdict.status,
+            "resolved": verdict.resolved.to_dict() if verdict.resolved else None,
+            "corrections": [c.to_dict() for c in verdict.corrections],
+            "confidence": round(verdict.confidence, 2),
+            "evidence": [e.to_dict() for e in verdict.evidence],
+        }
+        if verdict.candidates:
+            out["candidates"] = [c.to_dict() for c in verdict.candidates]
+        if self.fix is not None:
+            (start, end), replacement = self.fix
+            out["fix"] = {"span": [start, end], "text": replacement}
+        out["price"] = self.price
+        if self.price is None:
+            out["price_status"] = self.price_status
+        return out
+
+
+@dataclass(slots=True)
+class Enrichment:
+    """The answer for one document: its mentions and what produced them."""
+
+    text: str
+    mentions: list[Mention]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"mentions": [m.to_dict(self.text) for m in self.mentions], "meta": self.meta}

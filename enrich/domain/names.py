@@ -1,0 +1,46 @@
+"""Company names folded to comparable tokens, so `Apple Inc.` and `APPLE INC` match."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+# Legal forms and filler that say nothing about which company it is.
+_NOISE = frozenset({
+    "inc", "incorporated", "corp", "corporation", "co", "company", "ltd", "limited", "plc", "llc", "lp", "llp",
+    "sa", "ag", "nv", "se", "spa", "ab", "asa", "as", "oyj", "bv", "kgaa", "gmbh", "pty", "pte", "bhd", "tbk",
+    "the", "holdings", "holding", "group", "de", "new", "del", "md", "sab", "cv", "adr", "ads", "reit",
+    "class", "ordinary", "shares", "common", "stock", "sponsored", "unsponsored",
+})
+
+
+def name_tokens(text: str) -> tuple[str, ...]:
+    """The distinctive lower-case words of a company name, in order."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode() or text
+    folded = folded.replace("&", " and ").replace("'", "").replace("\u2019", "")
+    words = [w.casefold() for w in _WORD.findall(folded)]
+    kept = tuple(w for w in words if w not in _NOISE)
+    return kept or tuple(words)
+
+
+def names_match(article_name: str, listed_name: str) -> float:
+    """How well the article's name fits a listed name: 1.0 same, 0.0 unrelated."""
+    a, b = name_tokens(article_name), name_tokens(listed_name)
+    if not a or not b:
+        return 0.0
+    if a == b:
+        return 1.0
+    joined_a, joined_b = "".join(a), "".join(b)
+    if joined_a == joined_b:
+        return 1.0
+    # `Meta` for `Meta Platforms`, `IonQ` for `IonQ Inc`: the article's words open the listed name.
+    if b[: len(a)] == a:
+        return 0.9 if len(a) >= 2 or len(a[0]) >= 4 else 0.7
+    if joined_b.startswith(joined_a) and len(joined_a) >= 4:
+        return 0.8
+    common = set(a) & set(b)
+    if not common:
+        return 0.0
+    return 0.6 * len(common) / max(len(set(a)), len(set(b)))

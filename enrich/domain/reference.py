@@ -1,0 +1,54 @@
+"""What the verdicts need to know from reference data, as a Protocol the refdata layer implements."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from enrich.domain.model import Listing
+
+
+@dataclass(frozen=True, slots=True)
+class Rename:
+    """A symbol that one snapshot of a source shows replaced by another for the same issuer."""
+
+    old: str
+    new: str
+    venue_key: str | None
+    name: str | None
+    seen_old: str  # as-of of the last snapshot with the old symbol
+    seen_new: str  # as-of of the first snapshot with the new symbol
+    source: str
+
+
+class Reference(Protocol):
+    """The read-only reference index the verdicts consult; symbols are in canonical form (see symbols)."""
+
+    def listings(self, symbol: str) -> Sequence[Listing]:
+        """Every listing of `symbol` that any loaded source records."""
+        ...
+
+    def complete_for(self, venue_key: str) -> str | None:
+        """The source that lists every operating company on the venue, or None: absence there means something."""
+        ...
+
+    def covered_by(self, venue_key: str) -> Sequence[str]:
+        """Sources with any listing on the venue."""
+        ...
+
+    def trades_in_us(self, symbol: str) -> bool:
+        """A weak sign (CUSIP table) that the symbol trades somewhere in the US, funds and OTC included."""
+        ...
+
+    def by_name(self, name: str) -> Sequence[Listing]:
+        """Listings whose company name shares its first distinctive word with `name`."""
+        ...
+
+    def renamed(self, symbol: str) -> Sequence[Rename]:
+        """Known renames away from `symbol`, oldest first."""
+        ...
+
+    def as_of(self, source: str) -> str | None:
+        """The as-of date of a loaded source."""
+        ...

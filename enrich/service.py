@@ -1,0 +1,45 @@
+"""The one use case: text in, every tag found, checked and corrected, as an Enrichment."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from enrich import __version__
+from enrich.domain import fixes
+from enrich.domain.mentions import extract
+from enrich.domain.model import Enrichment, Mention
+from enrich.domain.venues import VENUES
+from enrich.errors import TooLarge
+from enrich.wiring import Services
+
+
+def enrich(text: str, services: Services, *, as_of: str | None = None, prices: bool = True) -> Enrichment:
+    """Find every tag in `text`, judge it against the references and plan the fix for each correction."""
+    limit = services.settings.max_text_bytes
+    if len(text) > limit or (len(text) * 4 > limit and len(text.encode("utf-8", "surrogatepass")) > limit):
+        raise TooLarge(f"the text is larger than ENRICH_MAX_TEXT_BYTES ({limit} bytes)")
+    mentions = []
+    for tag in extract(text):
+        venue = VENUES[tag.venue_key]
+        mentions.append(Mention(tag=tag, verdict=services.verdict(tag, as_of), claimed_exchange=venue.label,
+                                claimed_mic=venue.mic))
+    fixes.plan(text, mentions)
+    del prices  # prices arrive with the market-data work; until then every mention says "disabled"
+    counts = Counter(m.verdict.status for m in mentions)
+    meta = {
+        "version": __version__,
+        "as_of": as_of,
+        "counts": {status: counts.get(status, 0) for status in ("valid", "corrected", "unverified", "unknown",
+                                                                  "ambiguous")},
+        "prices": "disabled",
+        "refdata": services.reference.versions(),
+    }
+    return Enrichment(text=text, mentions=mentions, meta=meta)
+
+
+def fixed_text(enrichment: Enrichment) -> str:
+    """The article with every correction applied."""
+    return fixes.apply(enrichment.text, enrichment.mentions)
+
+
+__all__ = ["Enrichment", "Mention", "enrich", "fixed_text"]

@@ -1,0 +1,44 @@
+"""Build the services once per process, the same way for the CLI (and later the web app and the worker)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from config.settings import Settings
+from enrich.domain.model import Tag, Verdict
+from enrich.domain.reference import Reference
+from enrich.domain.verdicts import judge
+
+VERDICT_CACHE_SIZE = 65_536
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """What the use case needs: settings, the reference index, and the memoised verdict function."""
+
+    settings: Settings
+    reference: Reference
+
+    def verdict(self, tag: Tag, as_of: str | None) -> Verdict:
+        """The verdict on a tag; the same claim with the same company is judged once per process."""
+        return _memo(self.reference)(tag.venue_key, tag.symbol, tag.company, as_of)
+
+
+@lru_cache(maxsize=4)
+def _memo(reference: Reference):
+    @lru_cache(maxsize=VERDICT_CACHE_SIZE)
+    def cached(venue_key: str, symbol: str, company: str | None, as_of: str | None) -> Verdict:
+        probe = Tag(span=(0, 0), venue_key=venue_key, venue_text=venue_key, venue_span=(0, 0), symbol=symbol,
+                    symbol_span=(0, 0), group=0, company=company)
+        return judge(probe, reference, as_of)
+
+    return cached
+
+
+def build_services(settings: Settings | None = None) -> Services:
+    """Settings from the environment unless given; the reference index loaded (once per process)."""
+    from enrich.refdata.index import load_index
+
+    settings = settings or Settings.from_env()
+    return Services(settings=settings, reference=load_index(snapshot_dir=settings.refdata_dir))

@@ -1,0 +1,57 @@
+"""Suite-wide guards: no socket may leave the machine, and ../shared is optional."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _loopback(address) -> bool:
+    if isinstance(address, str | bytes):  # a Unix socket path
+        return True
+    host = address[0]
+    if host in ("localhost", "", "ip6-localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class NetworkBlocked(OSError):
+    """A test tried to reach beyond loopback."""
+
+
+def _guarded(real):
+    def connect(self, address):
+        if not _loopback(address):
+            raise NetworkBlocked(f"tests may not reach the network: {address!r}")
+        return real(self, address)
+
+    return connect
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_network():
+    socket.socket.connect = _guarded(_real_connect)
+    socket.socket.connect_ex = _guarded(_real_connect_ex)
+    yield
+    socket.socket.connect = _real_connect
+    socket.socket.connect_ex = _real_connect_ex
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    """The shared data folder beside the project; tests that need it skip cleanly without it."""
+    if not (SHARED / "data" / "raw").is_dir():
+        pytest.skip("../shared/data/raw is not here")
+    return SHARED

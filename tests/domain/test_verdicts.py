@@ -1,0 +1,88 @@
+"""Verdicts: status, resolved listing, corrections and their reasons, against a table of listings."""
+
+import pytest
+
+from enrich.domain.model import Tag
+from enrich.domain.verdicts import judge
+from tests.domain.refs import REF
+
+
+def tag(venue, symbol, company=None):
+    return Tag(span=(0, 1), venue_key=venue, venue_text=venue, venue_span=(0, 1), symbol=symbol, symbol_span=(0, 1),
+               group=1, company=company)
+
+
+def fields(verdict):
+    return [(c.field, c.old, c.new) for c in verdict.corrections]
+
+
+@pytest.mark.parametrize("claim, status, exchange, symbol, corrections", [
+    # Listed as written.
+    (("NASDAQ", "MSFT", "Microsoft"), "valid", "NASDAQ", "MSFT", []),
+    (("NASDAQ", "MSFT", None), "valid", "NASDAQ", "MSFT", []),
+    # Symbol case.
+    (("NASDAQ", "Meta", "meta"), "corrected", "NASDAQ", "META", [("symbol", "Meta", "META")]),
+    # Five-letter Y on a US exchange, no exchange lists it: OTC.
+    (("NASDAQ", "XIACY", "Xiaomi"), "corrected", "OTC", "XIACY", [("exchange", "NASDAQ", "OTC")]),
+    # Moved venue, the attached name agrees; NYSE family reported as NYSE.
+    (("NASDAQ", "IONQ", "IonQ"), "corrected", "NYSE", "IONQ", [("exchange", "NASDAQ", "NYSE")]),
+    (("NASDAQ", "QBTS", "D-Wave Quantum Inc."), "corrected", "NYSE", "QBTS", [("exchange", "NASDAQ", "NYSE")]),
+    (("NASDAQ", "QBTS", None), "corrected", "NYSE", "QBTS", [("exchange", "NASDAQ", "NYSE")]),
+    # Within the family the SEC cannot split: valid, reported on the venue the article named.
+    (("NYSE", "HUSA", "Houston American Energy Corp."), "valid", "NYSE", "HUSA", []),
+    (("NYSE_AMERICAN", "HUSA", None), "valid", "NYSE American", "HUSA", []),
+    # Class separators: every written form is accepted; a missing one is fixed.
+    (("NYSE", "BRK.B", "Berkshire Hathaway"), "valid", "NYSE", "BRK.B", []),
+    (("NYSE", "BRK/B", None), "valid", "NYSE", "BRK/B", []),
+    (("NYSE", "BRK B", None), "valid", "NYSE", "BRK B", []),
+    (("NYSE", "BRKB", None), "corrected", "NYSE", "BRK.B", [("symbol", "BRKB", "BRK.B")]),
+    # A typo the attached name settles.
+    (("NASDAQ", "APPL", "Apple Inc."), "corrected", "NASDAQ", "AAPL", [("symbol", "APPL", "AAPL")]),
+    # The symbol is another company's, and the name finds nothing: no fix.
+    (("NASDAQ", "IP", "IP Strategy"), "unknown", None, None, []),
+    # Coverage: nothing covers TSX, so nothing is corrected there.
+    (("TSX", "SHOP", "Shopify"), "unverified", "TSX", "SHOP", []),
+    (("TSX", "ZZZZ", None), "unverified", "TSX", "ZZZZ", []),
+    # Covered venue, absent everywhere: unknown; with a CUSIP it may be a fund: unverified.
+    (("NASDAQ", "QQQQX", None), "unknown", None, None, []),
+    (("NASDAQ", "SPYX", None), "unverified", None, None, []),
+    # pytickersymbols positives on other venues.
+    (("OTC", "BAYRY", "Bayer"), "valid", "OTC", "BAYRY", []),
+    (("TSE", "7203", "Toyota"), "valid", "TSE", "7203", []),
+    # A rename the SEC history records.
+    (("NASDAQ", "FB", "Facebook"), "corrected", "NASDAQ", "META", [("symbol", "FB", "META")]),
+    # Two equally close symbols for the named company: ambiguous.
+    (("NASDAQ", "ABCF", "Abcd Holdings"), "ambiguous", None, None, []),
+])
+def test_verdicts(claim, status, exchange, symbol, corrections):
+    verdict = judge(tag(*claim), REF)
+    assert verdict.status == status, verdict
+    assert (verdict.resolved.exchange if verdict.resolved else None) == exchange
+    assert (verdict.resolved.symbol if verdict.resolved else None) == symbol
+    assert fields(verdict) == corrections
+    assert verdict.evidence, "every verdict says what it rests on"
+    assert 0 < verdict.confidence <= 1
+
+
+def test_rename_before_the_change_is_valid_at_the_article_date():
+    verdict = judge(tag("NASDAQ", "FB", "Facebook"), REF, as_of="2021-03-01")
+    assert verdict.status == "valid"
+    assert verdict.resolved.symbol == "META"
+
+
+def test_otc_correction_says_adr_and_why():
+    verdict = judge(tag("NASDAQ", "XIACY", "Xiaomi"), REF)
+    assert verdict.resolved.mic == "OTCM" and verdict.resolved.kind == "adr"
+    assert "over the counter" in verdict.corrections[0].reason
+    assert any(e.source == "sec-cusip-tickers" for e in verdict.evidence)
+
+
+def test_ambiguous_lists_candidates():
+    verdict = judge(tag("NASDAQ", "ABCF", "Abcd Holdings"), REF)
+    assert sorted(c.symbol for c in verdict.candidates) == ["ABCD", "ABCE"]
+
+
+def test_listed_on_two_families_without_a_name_is_ambiguous():
+    verdict = judge(tag("NYSE", "DUAL", None), REF)
+    assert verdict.status == "ambiguous"
+    assert {c.exchange for c in verdict.candidates} == {"NASDAQ", "OTC"}
