@@ -11,6 +11,7 @@ from enrich.errors import ConfigError
 
 MARKET_DATA_CHOICES = ("offline",)  # `yfinance` arrives with the price-context work
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+DEFAULT_MAX_TEXT_BYTES = 16 * 1024 * 1024
 
 
 def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
@@ -45,7 +46,7 @@ class Settings:
 
     market_data: str = "offline"
     refdata_dir: Path | None = None
-    max_text_bytes: int = 16 * 1024 * 1024
+    max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES
     log_level: str = "INFO"
 
     @classmethod
@@ -55,6 +56,6 @@ class Settings:
         return cls(
             market_data=_choice(env, "ENRICH_MARKET_DATA", "offline", MARKET_DATA_CHOICES),
             refdata_dir=_path(env, "ENRICH_REFDATA_DIR"),
-            max_text_bytes=_int(env, "ENRICH_MAX_TEXT_BYTES", cls.max_text_bytes),
+            max_text_bytes=_int(env, "ENRICH_MAX_TEXT_BYTES", DEFAULT_MAX_TEXT_BYTES),
             log_level=_choice(env, "ENRICH_LOG_LEVEL", "INFO", LOG_LEVELS, upper=True),
         )

@@ -32,7 +32,7 @@ def enrich(text: str, services: Services, *, as_of: str | None = None, prices: b
         "counts": {status: counts.get(status, 0) for status in ("valid", "corrected", "unverified", "unknown",
                                                                   "ambiguous")},
         "prices": "disabled",
-        "refdata": services.reference.versions(),
+        "refdata": services.refdata_versions,
     }
     return Enrichment(text=text, mentions=mentions, meta=meta)
 

@@ -19,6 +19,7 @@ class Services:
 
     settings: Settings
     reference: Reference
+    refdata_versions: dict[str, str | None]
 
     def verdict(self, tag: Tag, as_of: str | None) -> Verdict:
         """The verdict on a tag; the same claim with the same company is judged once per process."""
@@ -41,4 +42,6 @@ def build_services(settings: Settings | None = None) -> Services:
     from enrich.refdata.index import load_index
 
     settings = settings or Settings.from_env()
-    return Services(settings=settings, reference=load_index(snapshot_dir=settings.refdata_dir))
+    reference = load_index(snapshot_dir=settings.refdata_dir)
+    versions = {name: source.get("as_of") for name, source in reference.info()["sources"].items()}
+    return Services(settings=settings, reference=reference, refdata_versions=versions)

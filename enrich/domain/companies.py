@@ -7,7 +7,7 @@ import re
 _SPACES = " \t\u00a0\u202f\u2009"
 _WINDOW = 160
 _MAX_WORDS = 8
-_TOKEN = re.compile(r"[^\s\u00a0\u202f\u2009]+")
+_TO_SPACE = str.maketrans({c: " " for c in "\t\r\u00a0\u202f\u2009\u3000"})
 # Words that join a name's parts: `Johnson & Johnson`, `Bank of America`, `Banco de Chile`.
 _CONNECTORS = frozenset({"&", "and", "of", "de", "du", "des", "la", "le", "el", "the", "for", "von", "van", "der",
                          "y", "e", "di", "del", "da", "+", "-", "–", "in"})
@@ -68,6 +68,23 @@ def _markdown_link_text(text: str, end: int) -> tuple[int, int] | None:
     return start + 1, opening
 
 
+def _tokens(text: str, floor: int, end: int, cut: bool) -> list[tuple[int, int, str]]:
+    """Whitespace-separated tokens of text[floor:end] with their spans, last ones only (at most a name's worth)."""
+    parts = text[floor:end].translate(_TO_SPACE).split(" ")
+    out: list[tuple[int, int, str]] = []
+    stop = end
+    for index in range(len(parts) - 1, -1, -1):
+        part = parts[index]
+        start = stop - len(part)
+        if part and not (cut and index == 0):
+            out.append((start, stop, part))
+            if len(out) > _MAX_WORDS + 2:
+                break
+        stop = start - 1
+    out.reverse()
+    return out
+
+
 def company_before(text: str, opener: int) -> tuple[str, tuple[int, int]] | None:
     """The name written right before the tag's opening bracket, with its span; None when there is none."""
     end = opener
@@ -88,9 +105,7 @@ def company_before(text: str, opener: int) -> tuple[str, tuple[int, int]] | None
         return _cjk_name(text, end)
     line_start = text.rfind("\n", max(0, end - _WINDOW), end) + 1
     floor = max(line_start, end - _WINDOW)
-    tokens = [(m.start() + floor, m.end() + floor, m.group()) for m in _TOKEN.finditer(text[floor:end])]
-    if tokens and floor > line_start and tokens[0][0] == floor:
-        tokens = tokens[1:]  # cut mid-word by the window
+    tokens = _tokens(text, floor, end, cut=floor > line_start)
     chosen: list[tuple[int, int, str]] = []
     for start, stop, token in reversed(tokens):
         word = token.strip("*_")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from enrich.domain.companies import company_before
 from enrich.domain.model import Tag
-from enrich.domain.venues import ALIASES, MAX_ALIAS_WORDS, alias_key, bracket_only
+from enrich.domain.venues import ALIASES, ALIASES_TEXT, MAX_ALIAS_WORDS, alias_key, bracket_only
 
 OPENERS = "([（【"
 CLOSERS = ")]）】"
@@ -21,7 +21,10 @@ _SPACES = " \t\u00a0\u202f\u2009\u3000"
 _MARKUP = "*_"
 # A symbol: a root of up to ten letters or digits, then at most one class or suffix part (`BRK.B`, `RCI-A`).
 _SYMBOL = re.compile(r"[A-Za-z0-9]{1,10}(?:[.\-/][A-Za-z0-9]{1,4})?")
-_VENUE_CHARS = re.compile(r"[\w .&\-\u00a0\u202f]")
+_VENUE_RUN = re.compile(r"[\w .&\-\u00a0\u202f]*")
+_TO_SPACE = str.maketrans({c: " " for c in "\t\u00a0\u202f\u2009"})
+# The last word of every alias, and every alias whole (`OTCMARKETS` is `OTC Markets` run together).
+_LAST_WORDS = frozenset(alias_key(alias.split()[-1]) for alias in ALIASES_TEXT) | frozenset(ALIASES)
 _CJK_ALIASES = tuple(sorted((a for a in ALIASES if not a.isascii()), key=len, reverse=True))
 _URL_MAX = 400
 _WINDOW = 48
@@ -65,22 +68,26 @@ def _venue_ending_at(text: str, end: int) -> _VenueHit | None:
             if text.endswith(alias, max(0, end - len(alias)), end):
                 return _VenueHit(ALIASES[alias], end - len(alias), end)
         return None
-    start = end
     floor = max(0, end - _WINDOW)
-    while start > floor and text[start - 1] not in "\n" and _VENUE_CHARS.match(text, start - 1):
-        start -= 1
-    start = _skip_fwd(text, start, _SPACES, limit=_WINDOW)
-    # Word starts inside the window, rightmost first; try the longest suffix that is an alias.
-    starts = [i for i in range(start, end) if i == start or text[i - 1] in _SPACES]
-    for word_start in starts[-(MAX_ALIAS_WORDS + 1):]:
-        candidate = text[word_start:end]
+    # The run of label characters that ends at `end`, found by matching the reversed window (linear, in C).
+    run = _VENUE_RUN.match(text[floor:end][::-1]).end()
+    if run == 0:
+        return None
+    segment = text[end - run:end].translate(_TO_SPACE)
+    words = segment.split(" ")
+    if alias_key(words[-1]) not in _LAST_WORDS:
+        return None  # the quick exit for nearly every colon in a text
+    # Try the longest run of whole words that is an alias.
+    for count in range(min(len(words), MAX_ALIAS_WORDS + 1), 0, -1):
+        candidate = " ".join(words[-count:]).strip(" ")
         key = ALIASES.get(alias_key(candidate))
         if key is None:
             continue
-        before = text[word_start - 1] if word_start else ""
+        start = end - len(candidate)
+        before = text[start - 1] if start else ""
         if before in "@." or (before and before.isalnum()):
             return None
-        return _VenueHit(key, word_start, end)
+        return _VenueHit(key, start, end)
     return None
 
 

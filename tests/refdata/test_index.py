@@ -1,0 +1,340 @@
+"""Tests for the bundled reference index (enrich.refdata): known answers, snapshots, renames, integrity."""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from enrich.domain.reference import Reference, Rename
+from enrich.refdata.index import DATA_DIR, RefdataError, ReferenceIndex, default_index, load_index
+
+FIXTURES = Path(__file__).parent / "fixtures" / "snapshots"
+REPO = Path(__file__).resolve().parents[2]
+DOCS = {"MANIFEST.json", "README.md"}
+
+
+@pytest.fixture(scope="module")
+def index() -> ReferenceIndex:
+    return load_index()
+
+
+def venues(ix: ReferenceIndex, symbol: str, source: str) -> set[tuple[str, bool]]:
+    return {(x.venue_key, x.family_only) for x in ix.listings(symbol) if x.source == source}
+
+
+def test_implements_reference_protocol(index):
+    methods = [n for n, v in vars(Reference).items() if callable(v) and not n.startswith("_")]
+    assert len(methods) == 7
+    for name in methods:
+        ours, theirs = inspect.signature(getattr(ReferenceIndex, name)), inspect.signature(getattr(Reference, name))
+        assert list(ours.parameters) == list(theirs.parameters), name
+        assert ours.return_annotation == theirs.return_annotation, name
+
+
+def test_sec_listings(index):
+    assert venues(index, "MSFT", "sec-company-tickers") == {("NASDAQ", False)}
+    msft = [x for x in index.listings("msft") if x.source == "sec-company-tickers"][0]
+    assert msft.symbol == "MSFT" and msft.name == "MICROSOFT CORP"
+    # The SEC writes "NYSE" for NYSE, NYSE American and NYSE Arca: only the family is known.
+    assert venues(index, "IONQ", "sec-company-tickers") == {("NYSE", True)}
+    assert venues(index, "QBTS", "sec-company-tickers") == {("NYSE", True)}
+
+
+@pytest.mark.parametrize("written", ["BRK-B", "BRK.B", "brk/b", "BRK B"])
+def test_class_shares_any_separator(index, written):
+    found = index.listings(written)
+    assert found and all(x.symbol == "BRK-B" for x in found)
+    assert ("NYSE", True) in venues(index, written, "sec-company-tickers")
+
+
+def test_pytickersymbols_listings(index):
+    assert ("OTC", False) in venues(index, "BAYRY", "pytickersymbols")
+    assert ("TSE", False) in venues(index, "7203", "pytickersymbols")
+    assert ("LSE", False) in venues(index, "VOD", "pytickersymbols")
+    assert ("FWB", False) in venues(index, "SAP", "pytickersymbols")
+    assert ("XETRA", False) in venues(index, "SAP", "pytickersymbols")  # from the company's main .DE symbol
+    assert ("NYSE", True) in venues(index, "BRK-B", "pytickersymbols")  # Google's NYSE: prefix
+    for symbol in ("SAP", "VOD", "BRK-B", "7203"):
+        listed = index.listings(symbol)
+        assert len(listed) == len(set(listed)), "identical listings are deduplicated"
+
+
+def test_unknown_symbol(index):
+    assert index.listings("ZZZZQX") == ()
+    assert index.renamed("ZZZZQX") == ()
+
+
+def test_sec_rows_without_exchange_are_not_listings(index):
+    rows = (DATA_DIR / "sec_company_tickers.tsv").read_text(encoding="utf-8").splitlines()[1:]
+    blank = [r.split("\t")[1] for r in rows if r.split("\t")[2] == ""]
+    assert blank, "the SEC list has registrants without an exchange"
+    for ticker in blank[:20]:
+        assert not any(x.source == "sec-company-tickers" for x in index.listings(ticker))
+
+
+def test_complete_for(index):
+    for venue in ("NASDAQ", "NYSE", "NYSE_AMERICAN"):
+        assert index.complete_for(venue) == "sec-company-tickers"
+    for venue in ("NYSE_ARCA", "CBOE", "OTC", "TSE", "LSE", "NOPE"):
+        assert index.complete_for(venue) is None
+
+
+def test_covered_by(index):
+    assert index.covered_by("NASDAQ") == ("sec-company-tickers", "pytickersymbols")
+    # No source names NYSE Arca itself, but family-only NYSE listings cover the whole family.
+    assert index.covered_by("NYSE_ARCA") == ("sec-company-tickers", "pytickersymbols")
+    assert index.covered_by("CBOE") == ("sec-company-tickers",)
+    assert index.covered_by("TSE") == ("pytickersymbols",)
+    assert index.covered_by("HKEX") == ()
+    assert index.covered_by("NOPE") == ()
+
+
+def test_trades_in_us(index):
+    assert index.trades_in_us("XIACY")
+    assert index.trades_in_us("MSFT")
+    assert index.trades_in_us("BRK.B")  # the CUSIP table writes BRKB
+    assert index.trades_in_us("PSA-PM")  # ... PSAPRM for preferreds
+    assert index.trades_in_us("IONQ-WT")  # ... IONQWS for warrants
+    assert not index.trades_in_us("ZZZZQX")
+    assert not index.trades_in_us("TESTA")  # test symbols are dropped at build time
+
+
+def test_by_name(index):
+    found = index.by_name("Apple Inc.")
+    assert "AAPL" in {x.symbol for x in found}
+    assert found[0].name in ("Apple Inc.", "APPLE INC")  # best match first, not just any "Apple ..." company
+    assert len(index.by_name("Bank of America")) <= 50
+    assert "BAC" in {x.symbol for x in index.by_name("Bank of America")}
+    assert index.by_name("") == ()
+
+
+def test_warm_builds_lazy_parts():
+    ix = load_index(snapshot_dir=FIXTURES)
+    ix.warm()
+    assert ix.renamed("FB") and ix.by_name("Microsoft") and ix.mic("XNAS")
+
+
+def test_as_of_and_info(index):
+    manifest = json.loads((DATA_DIR / "MANIFEST.json").read_text(encoding="utf-8"))["files"]
+    assert index.as_of("sec-company-tickers") == manifest["sec_company_tickers.tsv"]["as_of"]
+    assert index.as_of("pytickersymbols") == manifest["pytickersymbols.tsv"]["as_of"]
+    assert index.as_of("nope") is None
+    info = index.info()
+    assert set(info["sources"]) == {"sec-company-tickers", "cusip-tickers", "pytickersymbols", "iso10383"}
+    for source in info["sources"].values():
+        assert source["as_of"] and source["licence"] and source["rows"] > 0 and Path(source["file"]).is_file()
+    assert info["listings"] > 10_000 and info["load_ms"] > 0
+    json.dumps(info)
+
+
+def test_mic(index):
+    assert index.mic("xnys")["market_name"].startswith("NEW YORK STOCK EXCHANGE")
+    assert index.mic("ARCX")["operating_mic"] == "XNYS"
+    assert index.mic("ARCX")["oprt_sgmt"] == "SGMT"
+    assert index.mic("NOPE") is None
+
+
+def test_default_index_is_cached_and_not_loaded_at_import():
+    code = (
+        "import enrich.refdata, enrich.refdata.index as m; "
+        "assert m.default_index.cache_info().currsize == 0; "
+        "assert m.default_index() is m.default_index()"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
+    assert default_index() is default_index()
+
+
+# --- snapshots and renames ------------------------------------------------------------------------
+
+
+def test_renames_from_snapshots():
+    ix = load_index(snapshot_dir=FIXTURES)
+    assert ix.snapshots()[:2] == ["2022-06-08", "2022-06-10"]
+    assert ix.renamed("FB") == (
+        Rename("FB", "META", "NASDAQ", "Meta Platforms, Inc.", "2022-06-08", "2022-06-10", "sec-company-tickers"),
+    )
+    assert ix.renamed("fb") == ix.renamed("FB")
+    # From a registrant without an exchange to an NYSE listing.
+    assert [(r.old, r.new, r.venue_key) for r in ix.renamed("PRVT")] == [("PRVT", "PUBL", "NYSE")]
+    assert ix.renamed("OLDA") == ()  # lost two, gained two: no way to pair them
+    assert ix.renamed("GONE") == ()  # lost one, gained none
+    assert ix.renamed("MSFT") == ()
+    # The bundled list is newer than the fixtures, so it still drives listings.
+    assert ix.as_of("sec-company-tickers") == load_index().as_of("sec-company-tickers")
+    assert ix.listings("FB") == () or all(x.source != "sec-company-tickers" for x in ix.listings("FB"))
+
+
+def test_no_renames_without_snapshots(index):
+    assert index.renamed("FB") == ()
+    assert index.snapshots() == [index.as_of("sec-company-tickers")]
+
+
+def test_newest_snapshot_drives_listings(tmp_path):
+    shutil.copy(FIXTURES / "sec-2022-06-10.tsv", tmp_path / "sec-2099-01-01.tsv")
+    (tmp_path / "notes.txt").write_text("ignored")
+    ix = load_index(snapshot_dir=tmp_path)
+    assert ix.as_of("sec-company-tickers") == "2099-01-01"
+    assert ix.info()["sources"]["sec-company-tickers"]["rows"] == 7
+    assert venues(ix, "META", "sec-company-tickers") == {("NASDAQ", False)}
+    assert venues(ix, "AAPL", "sec-company-tickers") == set()  # not in this snapshot
+    assert ("NASDAQ", False) in venues(ix, "AAPL", "pytickersymbols")
+    assert ix.complete_for("NASDAQ") == "sec-company-tickers"
+
+
+def test_missing_snapshot_dir_is_empty(tmp_path):
+    ix = load_index(snapshot_dir=tmp_path / "not-yet")
+    assert len(ix.snapshots()) == 1
+
+
+# --- corrupt data ---------------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def data_copy(tmp_path) -> Path:
+    target = tmp_path / "data"
+    shutil.copytree(DATA_DIR, target)
+    return target
+
+
+def rewrite_manifest(data_dir: Path, name: str) -> None:
+    """Make MANIFEST.json agree with an edited file, so only the file's content is wrong."""
+    path = data_dir / "MANIFEST.json"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["files"][name]["sha256"] = hashlib.sha256((data_dir / name).read_bytes()).hexdigest()
+    path.write_text(json.dumps(doc), encoding="utf-8")
+
+
+def test_copy_loads(data_copy):
+    assert load_index(data_copy).listings("MSFT")
+
+
+@pytest.mark.parametrize("name", ["sec_company_tickers.tsv", "cusip_tickers.txt", "pytickersymbols.tsv",
+                                  "iso10383_mic.tsv", "MANIFEST.json"])
+def test_missing_file_raises(data_copy, name):
+    (data_copy / name).unlink()
+    with pytest.raises(RefdataError, match=name.split(".")[0]):
+        load_index(data_copy)
+
+
+def test_edited_file_fails_checksum(data_copy):
+    with (data_copy / "pytickersymbols.tsv").open("a", encoding="utf-8") as f:
+        f.write("EVIL\tNASDAQ\t0\tEvil Corp\t\tUSD\tEVIL\tNASDAQ:EVIL\n")
+    with pytest.raises(RefdataError, match="sha256"):
+        load_index(data_copy)
+
+
+def test_malformed_rows_raise(data_copy):
+    with (data_copy / "sec_company_tickers.tsv").open("a", encoding="utf-8") as f:
+        f.write("123\tONLYTWO\n")
+    rewrite_manifest(data_copy, "sec_company_tickers.tsv")
+    with pytest.raises(RefdataError, match="fields"):
+        load_index(data_copy)
+
+
+def test_wrong_header_raises(data_copy):
+    path = data_copy / "pytickersymbols.tsv"
+    path.write_text(path.read_text(encoding="utf-8").replace("symbol\t", "ticker\t", 1), encoding="utf-8")
+    rewrite_manifest(data_copy, "pytickersymbols.tsv")
+    with pytest.raises(RefdataError, match="header"):
+        load_index(data_copy)
+
+
+def test_garbage_manifest_raises(data_copy):
+    (data_copy / "MANIFEST.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(RefdataError):
+        load_index(data_copy)
+    (data_copy / "MANIFEST.json").write_text("[]", encoding="utf-8")
+    with pytest.raises(RefdataError, match="files"):
+        load_index(data_copy)
+
+
+def test_unknown_sec_exchange_raises(tmp_path):
+    (tmp_path / "sec-2099-01-01.tsv").write_text("cik\tticker\texchange\tname\n1\tABC\tMOON\tMoon Corp\n")
+    with pytest.raises(RefdataError, match="MOON"):
+        load_index(snapshot_dir=tmp_path)
+
+
+def test_bad_older_snapshot_raises_on_renamed(tmp_path):
+    (tmp_path / "sec-2000-01-01.tsv").write_text("not a header\n")
+    ix = load_index(snapshot_dir=tmp_path)  # only the newest list is read at load
+    with pytest.raises(RefdataError, match="header"):
+        ix.renamed("FB")
+
+
+def test_bad_snapshot_date_raises(tmp_path):
+    (tmp_path / "sec-2026-13-45.tsv").write_text("cik\tticker\texchange\tname\n")
+    with pytest.raises(RefdataError):
+        load_index(snapshot_dir=tmp_path)
+
+
+# --- bundled files and MANIFEST -------------------------------------------------------------------
+
+
+def test_manifest_matches_files():
+    manifest = json.loads((DATA_DIR / "MANIFEST.json").read_text(encoding="utf-8"))["files"]
+    on_disk = {p.name for p in DATA_DIR.iterdir() if p.is_file()} - DOCS
+    assert on_disk == set(manifest), "every bundled data file is listed in MANIFEST.json, and only those"
+    for name, entry in manifest.items():
+        data = (DATA_DIR / name).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == entry["sha256"], name
+        assert len(data) == entry["bytes"], name
+        lines = data.decode("utf-8").split("\n")
+        assert lines[-1] == "" and lines[0].split("\t") == entry["columns"], name
+        assert len(lines) - 2 == entry["rows"], name
+        for key in ("source", "licence", "as_of", "as_of_kind", "command", "source_name"):
+            assert entry.get(key), f"{name}: {key}"
+        assert entry["as_of"][:2] == "20" and len(entry["as_of"]) == 10
+        source = entry["source"]
+        assert source.get("url") or (source.get("package") and source.get("version") and source.get("path"))
+
+
+def test_bundled_files_have_no_stray_whitespace():
+    for path in DATA_DIR.iterdir():
+        if path.name in DOCS:
+            continue
+        for line in path.read_text(encoding="utf-8").split("\n")[:-1]:
+            assert "\r" not in line and line == line.strip(" "), f"{path.name}: {line!r}"
+
+
+# --- the build script (a full rebuild needs the build venv: REFDATA_BUILD_PYTHON=/path/to/python) ----
+
+BUILD_PYTHON = os.environ.get("REFDATA_BUILD_PYTHON")
+needs_build_venv = pytest.mark.skipif(not BUILD_PYTHON, reason="set REFDATA_BUILD_PYTHON to a python with "
+                                      "requirements-refdata.txt installed")
+
+
+@needs_build_venv
+def test_build_is_deterministic_and_matches_bundled(tmp_path):
+    for run in ("a", "b"):
+        subprocess.run([BUILD_PYTHON, "scripts/build_refdata.py", "--out", str(tmp_path / run)],
+                       check=True, cwd=REPO, capture_output=True)
+    for path in (tmp_path / "a").iterdir():
+        assert path.read_bytes() == (tmp_path / "b" / path.name).read_bytes(), path.name
+        assert path.read_bytes() == (DATA_DIR / path.name).read_bytes(), f"{path.name} differs from bundled"
+
+
+def test_build_snapshot_from_sec_json(tmp_path):
+    """Snapshot mode needs only the standard library, so it runs in the service venv."""
+    doc = {"fields": ["cik", "name", "ticker", "exchange"],
+           "data": [[1326801, "Meta Platforms, Inc.", "META", "Nasdaq"], [9999903, "No\tExchange", "prvt", None]]}
+    (tmp_path / "sec.json").write_text(json.dumps(doc))
+    subprocess.run([sys.executable, "scripts/build_refdata.py", "--sec-json", str(tmp_path / "sec.json"),
+                    "--sec-as-of", "2099-02-03", "--snapshot-dir", str(tmp_path / "snaps")],
+                   check=True, cwd=REPO, capture_output=True)
+    written = (tmp_path / "snaps" / "sec-2099-02-03.tsv").read_text(encoding="utf-8")
+    assert written.split("\n") == [
+        "cik\tticker\texchange\tname",
+        "1326801\tMETA\tNasdaq\tMeta Platforms, Inc.",
+        "9999903\tPRVT\t\tNo Exchange",  # tab inside the name became a space; ticker upper-cased
+        "",
+    ]
+    ix = load_index(snapshot_dir=tmp_path / "snaps")
+    assert ix.as_of("sec-company-tickers") == "2099-02-03"
