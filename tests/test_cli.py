@@ -150,10 +150,18 @@ def test_refdata_info_lists_sources_with_provenance():
 
 @pytest.mark.timeout(90)
 def test_ten_megabyte_document():
-    block = ("Xiaomi (NASDAQ: XIACY) and Microsoft (Nasdaq: MSFT) — shares rose at 10:30 a.m. "
-             "See https://example.com/a:b for more. ") * 1
-    text = (block * (10_000_000 // len(block) + 1))[:10_000_000]
+    paragraph = ("The company said revenue rose 12% to $4.1 billion at 10:30 a.m. ET; see https://example.com/ir: "
+                 "details. Analysts at the firm expect margins to widen next quarter as costs fall. ") * 12
+    tags = ["Xiaomi (NASDAQ: XIACY)", "Microsoft (Nasdaq: MSFT)", "IonQ, Inc. (NASDAQ: IONQ)", "Acme (TSX: ACM)"]
+    parts, size, index = [], 0, 0
+    while size < 10_000_000:
+        piece = f"{paragraph}{tags[index % len(tags)]} announced results.\n\n"
+        parts.append(piece)
+        size += len(piece)
+        index += 1
+    text = "".join(parts)
     result = run("text", "-", stdin=text.encode())
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
-    assert len(document["mentions"]) > 50_000
+    assert len(document["mentions"]) == index
+    assert document["meta"]["counts"]["corrected"] == sum(1 for i in range(index) if i % 4 in (0, 2))

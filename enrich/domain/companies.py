@@ -7,7 +7,7 @@ import re
 _SPACES = " \t\u00a0\u202f\u2009"
 _WINDOW = 160
 _MAX_WORDS = 8
-_TO_SPACE = str.maketrans({c: " " for c in "\t\r\u00a0\u202f\u2009\u3000"})
+_TO_SPACE = str.maketrans({c: " " for c in "\t\r\n\u00a0\u202f\u2009\u3000"})
 # Words that join a name's parts: `Johnson & Johnson`, `Bank of America`, `Banco de Chile`.
 _CONNECTORS = frozenset({"&", "and", "of", "de", "du", "des", "la", "le", "el", "the", "for", "von", "van", "der",
                          "y", "e", "di", "del", "da", "+", "-", "–", "in"})
@@ -85,6 +85,21 @@ def _tokens(text: str, floor: int, end: int, cut: bool) -> list[tuple[int, int, 
     return out
 
 
+def _paragraph_floor(text: str, end: int) -> tuple[int, bool]:
+    """Where a name before `end` may start: it wraps onto a new line, but not past a blank line or a heading."""
+    floor = max(0, end - _WINDOW)
+    newline = text.rfind("\n", floor, end)
+    if newline < 0:
+        return floor, floor > 0
+    before = text.rfind("\n", max(0, newline - 200), newline)
+    if before < 0 and newline > 200:
+        return newline + 1, False  # a previous line too long to read cheaply: treat the newline as a boundary
+    previous = text[before + 1:newline].strip()
+    if not previous or previous.startswith(("#", ">", "|", "* ", "- ")):
+        return newline + 1, False
+    return floor, floor > 0
+
+
 def company_before(text: str, opener: int) -> tuple[str, tuple[int, int]] | None:
     """The name written right before the tag's opening bracket, with its span; None when there is none."""
     end = opener
@@ -103,9 +118,8 @@ def company_before(text: str, opener: int) -> tuple[str, tuple[int, int]] | None
         return (name, (text.index(name, start), text.index(name, start) + len(name))) if name else None
     if "\u3400" <= text[end - 1] <= "\u9fff":
         return _cjk_name(text, end)
-    line_start = text.rfind("\n", max(0, end - _WINDOW), end) + 1
-    floor = max(line_start, end - _WINDOW)
-    tokens = _tokens(text, floor, end, cut=floor > line_start)
+    floor, cut = _paragraph_floor(text, end)
+    tokens = _tokens(text, floor, end, cut=cut)
     chosen: list[tuple[int, int, str]] = []
     for start, stop, token in reversed(tokens):
         word = token.strip("*_")

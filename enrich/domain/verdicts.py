@@ -71,7 +71,7 @@ def _kind(listing: Listing) -> str | None:
 
 def _family_label(listing: Listing) -> str:
     venue = VENUES[listing.venue_key]
-    return f"{venue.label} family" if listing.family_only else venue.label
+    return f"the {venue.label} family" if listing.family_only else venue.label
 
 
 def _name_score(tag: Tag, listing: Listing) -> float | None:
