@@ -12,6 +12,7 @@ from enrich.errors import ConfigError
 MARKET_DATA_CHOICES = ("offline",)  # `yfinance` arrives with the price-context work
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 DEFAULT_MAX_TEXT_BYTES = 16 * 1024 * 1024
+DEFAULT_MAX_MENTIONS = 5_000
 
 
 def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
@@ -47,6 +48,7 @@ class Settings:
     market_data: str = "offline"
     refdata_dir: Path | None = None
     max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES
+    max_mentions: int = DEFAULT_MAX_MENTIONS
     log_level: str = "INFO"
 
     @classmethod
@@ -57,5 +59,6 @@ class Settings:
             market_data=_choice(env, "ENRICH_MARKET_DATA", "offline", MARKET_DATA_CHOICES),
             refdata_dir=_path(env, "ENRICH_REFDATA_DIR"),
             max_text_bytes=_int(env, "ENRICH_MAX_TEXT_BYTES", DEFAULT_MAX_TEXT_BYTES),
+            max_mentions=_int(env, "ENRICH_MAX_MENTIONS", DEFAULT_MAX_MENTIONS),
             log_level=_choice(env, "ENRICH_LOG_LEVEL", "INFO", LOG_LEVELS, upper=True),
         )

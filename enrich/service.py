@@ -19,7 +19,10 @@ def enrich(text: str, services: Services, *, as_of: str | None = None, prices: b
     if len(text) > limit or (len(text) * 4 > limit and len(text.encode("utf-8", "surrogatepass")) > limit):
         raise TooLarge(f"the text is larger than ENRICH_MAX_TEXT_BYTES ({limit} bytes)")
     mentions = []
-    for tag in extract(text):
+    cap = services.settings.max_mentions
+    tags = extract(text, limit=cap + 1)
+    truncated = len(tags) > cap
+    for tag in tags[:cap]:
         venue = VENUES[tag.venue_key]
         mentions.append(Mention(tag=tag, verdict=services.verdict(tag, as_of), claimed_exchange=venue.label,
                                 claimed_mic=venue.mic))
@@ -34,6 +37,9 @@ def enrich(text: str, services: Services, *, as_of: str | None = None, prices: b
         "prices": "disabled",
         "refdata": services.refdata_versions,
     }
+    if truncated:
+        meta["truncated"] = True
+        meta["warnings"] = [f"only the first {cap} tags were checked (ENRICH_MAX_MENTIONS)"]
     return Enrichment(text=text, mentions=mentions, meta=meta)
 
 

@@ -23,15 +23,16 @@ class Services:
 
     def verdict(self, tag: Tag, as_of: str | None) -> Verdict:
         """The verdict on a tag; the same claim with the same company is judged once per process."""
-        return _memo(self.reference)(tag.venue_key, tag.symbol, tag.company, as_of)
+        return _memo(self.reference)(tag.venue_key, tag.symbol, tag.company, tag.co_venues, as_of)
 
 
 @lru_cache(maxsize=4)
 def _memo(reference: Reference):
     @lru_cache(maxsize=VERDICT_CACHE_SIZE)
-    def cached(venue_key: str, symbol: str, company: str | None, as_of: str | None) -> Verdict:
+    def cached(venue_key: str, symbol: str, company: str | None, co_venues: tuple[str, ...],
+               as_of: str | None) -> Verdict:
         probe = Tag(span=(0, 0), venue_key=venue_key, venue_text=venue_key, venue_span=(0, 0), symbol=symbol,
-                    symbol_span=(0, 0), group=0, company=company)
+                    symbol_span=(0, 0), group=0, company=company, co_venues=co_venues)
         return judge(probe, reference, as_of)
 
     return cached

@@ -10,7 +10,7 @@ _MAX_WORDS = 8
 _TO_SPACE = str.maketrans({c: " " for c in "\t\r\n\u00a0\u202f\u2009\u3000"})
 # Words that join a name's parts: `Johnson & Johnson`, `Bank of America`, `Banco de Chile`.
 _CONNECTORS = frozenset({"&", "and", "of", "de", "du", "des", "la", "le", "el", "the", "for", "von", "van", "der",
-                         "y", "e", "di", "del", "da", "+", "-", "–", "in"})
+                         "y", "e", "di", "del", "da", "+", "in"})
 # Legal forms that may follow a comma inside a name: `Tesla, Inc.`
 _LEGAL = frozenset({"inc", "inc.", "ltd", "ltd.", "llc", "l.l.c.", "corp", "corp.", "co", "co.", "plc", "lp", "l.p.",
                     "limited", "s.a.", "n.v.", "ag", "se", "sa", "nv", "ab", "asa", "oyj", "incorporated", "ulc"})
@@ -30,19 +30,28 @@ _LOWER_STOP = frozenset({"the", "a", "an", "of", "and", "or", "in", "on", "at", 
                          "was", "were", "be", "been", "inc", "ltd", "corp", "including", "like", "such", "than",
                          "both", "also", "here", "there", "listed", "traded", "trading", "symbol", "ticker"})
 _SENTENCE_END = ".!?:;"
-_ABBREVIATION = re.compile(r"^(?:[A-Z]\.)+$|^[A-Z][a-z]{0,3}\.$")
+# `N.V.`, `U.S.`, `J.`, and the short forms that end in a dot without ending a sentence.
+_ABBREVIATION = re.compile(r"^(?:[A-Z]\.)+$")
+_SHORT_FORMS = frozenset({"co.", "corp.", "inc.", "ltd.", "bros.", "mr.", "mrs.", "ms.", "dr.", "st.", "jr.", "sr.",
+                          "no.", "intl.", "int'l.", "mfg.", "cos.", "assn.", "hldgs.", "grp.", "plc.", "mt.", "ft."})
+_CUT = re.compile(r"[)\]–—]")
 
 
 def _is_name_word(token: str) -> bool:
     first = token[0]
-    return first.isupper() or first.isdigit() or (first in "'\"“‘" and len(token) > 1 and token[1].isupper())
+    if first.isupper() or first.isdigit():
+        return True
+    if first in "'\"“‘" and len(token) > 1 and token[1].isupper():
+        return True
+    return first.islower() and any(c.isupper() for c in token[1:])  # `iLearningEngines`, `eBay`
 
 
 def _ends_sentence(token: str) -> bool:
     """A token that closes the previous sentence (`said.`), unlike an abbreviation (`Inc.`, `N.V.`)."""
     if not token or token[-1] not in _SENTENCE_END:
         return False
-    if token[-1] == "." and (token.casefold() in _LEGAL or _ABBREVIATION.match(token)):
+    if token[-1] == "." and (token.casefold() in _LEGAL or token.casefold() in _SHORT_FORMS
+                             or _ABBREVIATION.match(token)):
         return False
     return True
 
@@ -122,15 +131,22 @@ def company_before(text: str, opener: int) -> tuple[str, tuple[int, int]] | None
     tokens = _tokens(text, floor, end, cut=cut)
     chosen: list[tuple[int, int, str]] = []
     for start, stop, token in reversed(tokens):
+        if not chosen and token.endswith(("’s", "'s")):
+            token, stop = token[:-2], stop - 2  # `Zynex Inc.’s (NASDAQ: ZYXI)`
         word = token.strip("*_")
-        if not word:
+        if not word or (chosen and _ends_sentence(word)):
             break
-        if chosen and _ends_sentence(word):
+        cut = [m.end() for m in _CUT.finditer(word)]
+        if cut:
+            # `WIRE)–The Cannabist`: keep what follows the last bracket or dash inside the token, then stop.
+            rest = word[cut[-1]:]
+            if rest and _is_name_word(rest):
+                chosen.append((stop - len(rest), stop, rest))
             break
         if word.endswith(",") and not (chosen and chosen[-1][2].strip("*_").casefold() in _LEGAL):
             break
-        if word.endswith(")") or word.startswith("(") or word.endswith("]"):
-            break
+        if word.startswith(("(", "[")) or word.isdigit():
+            break  # a bracket, or a year in a dateline (`May 3, 2024 - ZenaTech`)
         if not (_is_name_word(word) or word.casefold() in _CONNECTORS):
             break
         chosen.append((start, stop, token))
@@ -149,6 +165,9 @@ def company_before(text: str, opener: int) -> tuple[str, tuple[int, int]] | None
             chosen = [(start, stop, token)]
     if not chosen:
         return None
+    half = len(chosen) // 2
+    if len(chosen) % 2 == 0 and half and [t[2] for t in chosen[:half]] == [t[2] for t in chosen[half:]]:
+        chosen = chosen[half:]  # a heading that repeats the name on the next line
     start, stop = chosen[0][0], chosen[-1][1]
     while start < stop and text[start] in "*_\"“‘'":
         start += 1

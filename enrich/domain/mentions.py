@@ -20,11 +20,14 @@ _COLON = re.compile("[:：]")
 _SPACES = " \t\u00a0\u202f\u2009\u3000"
 _MARKUP = "*_"
 # A symbol: a root of up to ten letters or digits, then at most one class or suffix part (`BRK.B`, `RCI-A`).
-_SYMBOL = re.compile(r"[A-Za-z0-9]{1,10}(?:[.\-/][A-Za-z0-9]{1,4})?")
+_SYMBOL = re.compile(r"[A-Za-z0-9]{1,10}(?:[.\-/][A-Za-z0-9]{1,4}){0,2}")
+# `BRK -B`, `BRK - B`: a class written apart from its root.
+_LOOSE_CLASS = re.compile(r" ?[-.] ?[A-Z](?=[)\]）】;,|])")
 _VENUE_RUN = re.compile(r"[\w .&\-\u00a0\u202f]*")
 _TO_SPACE = str.maketrans({c: " " for c in "\t\u00a0\u202f\u2009"})
 # The last word of every alias, and every alias whole (`OTCMARKETS` is `OTC Markets` run together).
 _LAST_WORDS = frozenset(alias_key(alias.split()[-1]) for alias in ALIASES_TEXT) | frozenset(ALIASES)
+_ALIAS_WORDS = frozenset(alias.upper() for alias in ALIASES_TEXT if alias.isascii() and " " not in alias)
 _CJK_ALIASES = tuple(sorted((a for a in ALIASES if not a.isascii()), key=len, reverse=True))
 _URL_MAX = 400
 _WINDOW = 48
@@ -144,10 +147,14 @@ def _read_symbol(text: str, pos: int) -> tuple[_Symbol | None, int]:
     if match is None:
         return None, pos
     start, end = match.span()
-    # `BRK B`: a lone class letter after a space, right before the tag closes.
+    # `BRK B`: a lone class letter after a space, right before the tag closes; `BRK -B` likewise.
     if (end + 2 < len(text) and text[end] == " " and text[end + 1].isupper()
             and text[end + 2] in CLOSERS + ";,|"):
         end += 2
+    else:
+        loose = _LOOSE_CLASS.match(text, end, end + 4)
+        if loose is not None:
+            end = loose.end()
     symbol = _Symbol(text[start:end], start, end)
     after = _skip_fwd(text, end, _MARKUP)
     if link:
@@ -188,8 +195,12 @@ def _parse_group(text: str, venues: list[_VenueHit], colon: int) -> tuple[list[_
         symbol, after = _read_symbol(text, pos)
         if symbol is None:
             break
-        if after < len(text) and text[after] in ":：" and after + 1 < len(text) and text[after + 1].isdigit():
-            break  # a time such as 10:30, not a symbol
+        label_next = _skip_fwd(text, after, _SPACES)
+        if label_next < len(text) and text[label_next] in ":：":
+            break  # `WKN: A40XB1`, `10:30`: a label or a time, not a symbol
+        if symbol.text.upper() in _ALIAS_WORDS and text.startswith(" ", after) and after + 1 < len(text) and (
+                text[after + 1].isalnum()):
+            break  # `OTCID PETVW`: another venue's label written without its colon
         parts[-1].symbols.append(symbol)
         count += 1
         pos = _skip_fwd(text, after, _SPACES)
@@ -216,40 +227,43 @@ def _parse_group(text: str, venues: list[_VenueHit], colon: int) -> tuple[list[_
     return parts, end, -1
 
 
-def _at_line_start(text: str, pos: int) -> bool:
-    """True when only markup or blanks stand between the previous newline and `pos` (a heading)."""
-    floor = max(0, pos - 200)
-    i = pos
-    while i > floor and text[i - 1] in _SPACES + "#*>-_":
-        i -= 1
-    return i == 0 or text[i - 1] == "\n"
-
-
 def _runs_on(text: str, pos: int) -> bool:
-    """True when a word follows `pos` on the same line: `NYSE: IBM rose` reads as a heading or prose."""
+    """True when a word follows `pos` on the same line: `NYSE: IBM rose` reads as a headline or prose."""
     pos = _skip_fwd(text, pos, _SPACES + _MARKUP)
     return pos < len(text) and text[pos].isalpha()
 
 
 def _strict_ok(text: str, parts: list[_Part], end: int) -> list[_Part]:
-    """Running-text rules: capitals only, no word-like venue labels, no headings such as `TSX: Canadian …`."""
+    """Running-text rules: capitals only, no word-like venue labels, no headline such as `TSX: Canadian stocks`.
+
+    Outside brackets `NYSE:IBM` counts, and so does `NYSE: IBM` when the symbol ends the phrase; `the OTC: A
+    Vision for …` and `NYSE: IBM rose` read as headlines and do not.
+    """
     first = parts[0]
     if any(bracket_only(text[v.start:v.end]) for p in parts for v in p.venues):
         return []
     spaced = text[first.colon + 1:first.colon + 2] in _SPACES
-    if spaced and _at_line_start(text, first.venues[0].start) and _runs_on(text, end):
-        return []  # a line opening `NYSE: IBM rose …` is a heading, not a tag
+    if spaced and _runs_on(text, end):
+        return []
     kept: list[_Part] = []
     for part in parts:
-        symbols = [s for s in part.symbols if _plausible(s.text, part.venues[0].key, strict=True)]
+        symbols = [s for s in part.symbols if _plausible(s.text, part.venues[0].key, strict=True)
+                   and (len(s.text) > 1 or not spaced)]
         if not symbols:
             break
         kept.append(_Part(part.venues, part.colon, symbols))
     return kept
 
 
-def extract(text: str) -> list[Tag]:
-    """Every tag in `text`, in order, one per (venue, symbol)."""
+def _venue_reading(venue_key: str, symbol: str) -> str:
+    """Settle a label that two venues share: `TSE: CURA` is Toronto, `TSE: 7203` is Tokyo (digits)."""
+    if venue_key == "TSE" and not any(c.isdigit() for c in symbol):
+        return "TSX"
+    return venue_key
+
+
+def extract(text: str, limit: int | None = None) -> list[Tag]:
+    """Every tag in `text`, in order, one per (venue, symbol); at most `limit` of them."""
     tags: list[Tag] = []
     consumed = 0
     group_id = 0
@@ -286,16 +300,20 @@ def extract(text: str) -> list[Tag]:
         group_id += 1
         for part in parts:
             for venue in part.venues:
+                others = tuple(v.key for v in part.venues if v is not venue)
                 for index, symbol in enumerate(part.symbols):
                     span = (venue.start, symbol.end) if index == 0 else (symbol.start, symbol.end)
                     tags.append(Tag(
-                        span=span, venue_key=venue.key, venue_text=text[venue.start:venue.end],
+                        span=span, venue_key=_venue_reading(venue.key, symbol.text),
+                        venue_text=text[venue.start:venue.end],
                         venue_span=(venue.start, venue.end), symbol=symbol.text,
                         symbol_span=(symbol.start, symbol.end), group=group_id,
                         company=company[0] if company else None, company_span=company[1] if company else None,
-                        bracketed=bracketed,
+                        bracketed=bracketed, co_venues=others,
                     ))
         consumed = end
         if bracketed:
             last_close, last_company = closer, company
+        if limit is not None and len(tags) >= limit:
+            return tags[:limit]
     return tags

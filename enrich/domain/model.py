@@ -22,6 +22,7 @@ class Tag:
     company: str | None = None
     company_span: tuple[int, int] | None = None
     bracketed: bool = True
+    co_venues: tuple[str, ...] = ()  # the other venues one label names for this symbol: `(NYSE, Nasdaq: VZ)`
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_DOTTED = re.compile(r"(?<!\w)((?:[A-Za-z]\.){2,})")  # `S.A.`, `N.V.`, `U.S.`
 
 # Legal forms and filler that say nothing about which company it is.
 _NOISE = frozenset({
@@ -20,6 +21,7 @@ def name_tokens(text: str) -> tuple[str, ...]:
     """The distinctive lower-case words of a company name, in order."""
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode() or text
     folded = folded.replace("&", " and ").replace("'", "").replace("\u2019", "")
+    folded = _DOTTED.sub(lambda m: m.group(1).replace(".", ""), folded)
     words = [w.casefold() for w in _WORD.findall(folded)]
     kept = tuple(w for w in words if w not in _NOISE)
     return kept or tuple(words)
@@ -35,9 +37,13 @@ def names_match(article_name: str, listed_name: str) -> float:
     joined_a, joined_b = "".join(a), "".join(b)
     if joined_a == joined_b:
         return 1.0
-    # `Meta` for `Meta Platforms`, `IonQ` for `IonQ Inc`: the article's words open the listed name.
-    if b[: len(a)] == a:
-        return 0.9 if len(a) >= 2 or len(a[0]) >= 4 else 0.7
+    # `Meta` for `Meta Platforms`, `IonQ` for `IonQ Inc`: the article's words open the listed name; and
+    # `InvestorNewsBreaks – ProPhase Labs` for `ProPhase Labs`: the listed name closes a longer phrase.
+    for k in range(min(len(a), len(b)), 0, -1):
+        if a[-k:] == b[:k]:
+            if k == len(b) or k == len(a):
+                return 0.9 if k >= 2 or len(b[0]) >= 4 else 0.7
+            return 0.8 if k >= 2 or len(b[0]) >= 4 else 0.5
     if joined_b.startswith(joined_a) and len(joined_a) >= 4:
         return 0.8
     common = set(a) & set(b)

@@ -49,6 +49,10 @@ class Reference(Protocol):
         """Known renames away from `symbol`, oldest first."""
         ...
 
+    def history(self, symbol: str) -> Sequence[tuple[str, Listing]]:
+        """Listings the symbol had in older snapshots of a source, newest first, as (as_of, listing)."""
+        ...
+
     def as_of(self, source: str) -> str | None:
         """The as-of date of a loaded source."""
         ...

@@ -127,7 +127,7 @@ ALIASES: dict[str, str] = {}
 ALIASES_TEXT: list[str] = []  # every alias as written, for extraction's quick checks
 for _key, _label, _mic, _op, _suffix, _country, _ccy, _family, _aliases in _TABLE:
     VENUES[_key] = Venue(_key, _label, _mic, _op, _suffix, _country, _ccy, _family)
-    for _alias in (*_aliases, _label, _key):
+    for _alias in (*_aliases, _label):
         ALIASES.setdefault(alias_key(_alias), _key)
         ALIASES_TEXT.append(_alias)
 

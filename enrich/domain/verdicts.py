@@ -93,6 +93,9 @@ def judge(tag: Tag, ref: Reference, as_of: str | None = None) -> Verdict:
         if verdict is not None:
             return verdict
     elsewhere = [x for x in listings if not _on_venue(x, venue)]
+    verdict = _second_listing(case, elsewhere) or _derivative(case)
+    if verdict is not None:
+        return verdict
     verdict = _by_company_name(case, elsewhere)
     if verdict is not None:
         return verdict
@@ -109,7 +112,11 @@ def _listed_here(case: _Case, here: Sequence[Listing]) -> Verdict:
             f" as {listing.name}" if listing.name else ""))
     score = _name_score(tag, best)
     if score is not None and score < _NAME_CONFLICT:
-        # The symbol is right for the venue but the article names another company: say so, change nothing.
+        # The symbol is listed here, but the article names another company. Fix it only when that company's
+        # own listing on this venue is a near miss of what was written; otherwise say so and change nothing.
+        fix = _typo_fix(case, [best], min_score=0.9)
+        if fix is not None:
+            return fix
         case.note("article", f"the article attaches {tag.company!r}, not {best.name!r}")
         resolved = _resolved(best, case.venue, tag.symbol)
         confidence = 0.6
@@ -166,18 +173,68 @@ def _renamed(case: _Case, as_of: str | None) -> Verdict | None:
     return None
 
 
+def _second_listing(case: _Case, elsewhere: Sequence[Listing]) -> Verdict | None:
+    """`(NYSE, Nasdaq: VZ)`: the article names both venues; one source row per company can't refute the other."""
+    named_too = [x for x in elsewhere if any(_on_venue(x, VENUES[k]) for k in case.tag.co_venues)]
+    if not named_too:
+        return None
+    listing = named_too[0]
+    case.note(listing.source, f"{listing.symbol} is listed on {_family_label(listing)}, which the article also "
+                              f"names; the list records one exchange per company, so a second listing on "
+                              f"{case.venue.label} can't be checked")
+    return Verdict("unverified", _claimed(case), (), 0.4, tuple(case.evidence))
+
+
+_DERIVATIVE_SUFFIXES = {"W": "warrants", "WS": "warrants", "WT": "warrants", "U": "units", "UN": "units",
+                        "R": "rights", "RT": "rights", "RI": "rights"}
+
+
+def _derivative(case: _Case) -> Verdict | None:
+    """`LEXXW`, `SOUL.U`: warrants, units or rights of a company listed here, which the SEC list mostly omits."""
+    symbol = case.symbol
+    if "-" in symbol:
+        root, _, suffix = symbol.partition("-")
+    elif symbol.isalpha() and len(symbol) >= 4 and symbol[-1] in "WUR":
+        root, suffix = symbol[:-1], symbol[-1]
+    else:
+        return None
+    kind = _DERIVATIVE_SUFFIXES.get(suffix)
+    if kind is None:
+        return None
+    parents = [x for x in case.ref.listings(root) if _on_venue(x, case.venue)]
+    if not parents:
+        return None
+    parent = parents[0]
+    case.note(parent.source, f"{symbol} reads as the {kind} of {parent.symbol} ({parent.name or 'listed'}) on "
+                             f"{_family_label(parent)}; the list carries few {kind}, so it can't confirm them")
+    if case.ref.trades_in_us(symbol):
+        case.note(CUSIP, f"{symbol} has a CUSIP, so it trades in the US")
+    return Verdict("unverified", _claimed(case), (), 0.5, tuple(case.evidence))
+
+
 def _by_company_name(case: _Case, elsewhere: Sequence[Listing]) -> Verdict | None:
     """Fixes the attached name settles: the same symbol on another venue, or a typo of this company's symbol."""
     tag = case.tag
     if not tag.company:
         return None
-    named = [x for x in case.ref.by_name(tag.company) if (names_match(tag.company, x.name or "") >= _NAME_MATCH)]
     for listing in elsewhere:
         score = _name_score(tag, listing)
         if score is not None and score >= _NAME_MATCH and _may_correct_venue(case, listing):
             return _move_venue(case, listing, f"{listing.symbol} of {listing.name} is listed on "
                                               f"{_family_label(listing)}, not {case.venue.label}", 0.9)
-    same_venue = [x for x in named if _on_venue(x, case.venue)]
+    return _typo_fix(case, elsewhere, min_score=_NAME_MATCH)
+
+
+def _typo_fix(case: _Case, others: Sequence[Listing], min_score: float) -> Verdict | None:
+    """The named company's own listing on this venue, when its symbol is within two edits of what was written."""
+    tag = case.tag
+    if not tag.company:
+        return None
+    if case.venue.is_us and case.ref.trades_in_us(case.symbol):
+        return None  # the written symbol is a real US security (an ADR line, a unit, a new symbol): leave it
+    same_venue = [x for x in case.ref.by_name(tag.company)
+                  if _on_venue(x, case.venue) and x.symbol != case.symbol
+                  and names_match(tag.company, x.name or "") >= min_score]
     if not same_venue:
         return None
     scored = sorted(((symbols.distance(case.symbol, x.symbol), _rank(x, case.venue), x) for x in same_venue),
@@ -193,9 +250,9 @@ def _by_company_name(case: _Case, elsewhere: Sequence[Listing]) -> Verdict | Non
     best = scored[0][2]
     resolved = _resolved(best, case.venue)
     case.note(best.source, f"{best.name} is listed on {_family_label(best)} as {best.symbol}")
-    if elsewhere:
-        others = ", ".join(sorted({f"{x.symbol} ({x.name or '?'})" for x in elsewhere}))
-        case.note(elsewhere[0].source, f"{case.symbol} belongs to another company: {others}")
+    if others:
+        owners = ", ".join(sorted({f"{x.symbol} ({x.name or '?'})" for x in others}))
+        case.note(others[0].source, f"{case.symbol} belongs to another company: {owners}")
     fix = Correction("symbol", tag.symbol, resolved.symbol,
                      f"{tag.company!r} is {best.name}, whose symbol on {case.venue.label} is {resolved.symbol}")
     return Verdict("corrected", resolved, (fix,), 0.8 if best_distance == 1 else 0.7, tuple(case.evidence))
@@ -212,6 +269,10 @@ def _may_correct_venue(case: _Case, listing: Listing) -> bool:
 
 def _move_venue(case: _Case, listing: Listing, reason: str, confidence: float) -> Verdict:
     resolved = _resolved(listing, case.venue, case.tag.symbol)
+    if listing.family_only and VENUES[listing.venue_key].family != case.venue.family:
+        # The source names the family only: NYSE is the likeliest member, not a certainty.
+        reason += " (the list does not say whether NYSE, NYSE American or NYSE Arca)"
+        confidence -= 0.1
     case.note(listing.source, reason)
     fixes = [Correction("exchange", case.venue.label, resolved.exchange, reason)]
     if case.tag.symbol != resolved.symbol:

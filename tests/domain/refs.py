@@ -15,9 +15,10 @@ PTS = "pytickersymbols"
 
 
 class TableReference:
-    """Listings given as (symbol, venue, source, name, family_only) rows."""
+    """Listings given as (symbol, venue, source, name, family_only) rows; history as (as_of, symbol, venue,
+    family_only, name) rows of older SEC snapshots."""
 
-    def __init__(self, rows, cusip=(), renames=()):
+    def __init__(self, rows, cusip=(), renames=(), history=()):
         self._by_symbol = defaultdict(list)
         self._by_first = defaultdict(list)
         for symbol, venue, source, name, family_only in rows:
@@ -29,6 +30,10 @@ class TableReference:
         self._renames = defaultdict(list)
         for rename in renames:
             self._renames[rename.old].append(rename)
+        self._history = defaultdict(list)
+        for as_of, symbol, venue, family_only, name in sorted(history, key=lambda h: h[0], reverse=True):
+            listing = Listing(canonical(symbol), venue, SEC, name, None, family_only)
+            self._history[listing.symbol].append((as_of, listing))
 
     def listings(self, symbol):
         return self._by_symbol.get(symbol, [])
@@ -50,6 +55,9 @@ class TableReference:
 
     def renamed(self, symbol):
         return self._renames.get(symbol, [])
+
+    def history(self, symbol):
+        return tuple(self._history.get(symbol, ()))
 
     def as_of(self, source):
         return {SEC: "2026-10-01", PTS: "2026-09-01"}.get(source)

@@ -75,6 +75,27 @@ def found(text):
     ("Vale (B3: VALE3)", [("B3", "VALE3", "B3: VALE3", "Vale")]),
     ("Nokia (Nasdaq Helsinki: NOKIA)", [("HEL", "NOKIA", "Nasdaq Helsinki: NOKIA", "Nokia")]),
     ("Alcoa Corp (NYSE: AA ) recently", [("NYSE", "AA", "NYSE: AA", "Alcoa Corp")]),
+    # TSE is Tokyo for digit symbols and Toronto for letters, as Canadian releases write it.
+    ("Curaleaf (TSE: CURA)", [("TSX", "CURA", "TSE: CURA", "Curaleaf")]),
+    ("Toyota (TSE: 7203)", [("TSE", "7203", "TSE: 7203", "Toyota")]),
+    # A label after a symbol ends the list; it is not a symbol.
+    ("Solaris (Cboe: SCRI | OTCQX: SLCRF | BF: QS0)",
+     [("CBOE", "SCRI", "Cboe: SCRI", "Solaris"), ("OTC", "SLCRF", "OTCQX: SLCRF", "Solaris")]),
+    ("Acme (OTCQB:CCDSF; WKN:A40XB1)", [("OTC", "CCDSF", "OTCQB:CCDSF", "Acme")]),
+    ("PetVivo (OTCQX: PETV; OTCID PETVW)", [("OTC", "PETV", "OTCQX: PETV", "PetVivo")]),
+    # Class shares written apart, and two-part suffixes.
+    ("Berkshire Hathaway (NYSE: BRK -B)", [("NYSE", "BRK -B", "NYSE: BRK -B", "Berkshire Hathaway")]),
+    ("Giant (CSE:BFG.WT.A)", [("CSE", "BFG.WT.A", "CSE:BFG.WT.A", "Giant")]),
+    # A name may start in lower case when it is camel-cased, and loses a dateline or a possessive.
+    ("iLearningEngines, Inc. (NASDAQ: AILE)", [("NASDAQ", "AILE", "NASDAQ: AILE", "iLearningEngines, Inc.")]),
+    ("May 3, 2024 - ZenaTech, Inc. (Nasdaq: ZENA)", [("NASDAQ", "ZENA", "Nasdaq: ZENA", "ZenaTech, Inc.")]),
+    ("Mass.–(BUSINESS WIRE)–The Cannabist Company Holdings Inc. (Cboe CA: CNTB)",
+     [("CBOE_CA", "CNTB", "Cboe CA: CNTB", "Cannabist Company Holdings Inc.")]),
+    ("Zynex Inc.’s (NASDAQ: ZYXI)", [("NASDAQ", "ZYXI", "NASDAQ: ZYXI", "Zynex Inc.")]),
+    ("on Google Play.  About BurgerFi International (Nasdaq: BFI)",
+     [("NASDAQ", "BFI", "Nasdaq: BFI", "BurgerFi International")]),
+    ("Verizon Communications Inc.\nVerizon Communications Inc. (NYSE: VZ)",
+     [("NYSE", "VZ", "NYSE: VZ", "Verizon Communications Inc.")]),
 ])
 def test_tag_forms(text, expected):
     assert found(text) == expected
@@ -98,6 +119,10 @@ def test_tag_forms(text, expected):
     "WKN: A3C166",
     "(NYSE: Trading halted pending news)",
     "Time: 9:30 EST",
+    "a position paper, “Tokenizing the OTC: A Vision for Transparency”",
+    "GUARDING THE DOOR FROM ICE: A pantry in Wheaton",
+    "NYSE: IBM rose 3% on Monday",
+    "Frankfurt Stock Exchange: ISIN DE000A11QVV0",
 ])
 def test_not_tags(text):
     assert found(text) == []
@@ -116,3 +141,9 @@ def test_spans_are_exact_and_in_order():
 def test_running_text_takes_only_capitals_but_brackets_take_any_case():
     assert found("listed as NYSE:ibm today") == []
     assert found("IBM (NYSE: ibm)") == [("NYSE", "ibm", "NYSE: ibm", "IBM")]
+
+
+def test_a_flood_of_tags_stops_at_the_limit():
+    text = "(NYSE: A) " * 100
+    assert len(extract(text, limit=7)) == 7
+    assert len(extract(text)) == 100

@@ -4,7 +4,7 @@ import pytest
 
 from enrich.domain.model import Tag
 from enrich.domain.verdicts import judge
-from tests.domain.refs import REF
+from tests.domain.refs import REF, SEC, TableReference
 
 
 def tag(venue, symbol, company=None):
@@ -86,3 +86,50 @@ def test_listed_on_two_families_without_a_name_is_ambiguous():
     verdict = judge(tag("NYSE", "DUAL", None), REF)
     assert verdict.status == "ambiguous"
     assert {c.exchange for c in verdict.candidates} == {"NASDAQ", "OTC"}
+
+
+def test_a_listed_symbol_of_another_company_is_fixed_only_by_a_near_miss_of_the_named_company():
+    verdict = judge(tag("NASDAQ", "ABCE", "Acme Industries"), REF)
+    assert verdict.status == "valid" and verdict.confidence < 0.7
+    assert any("not 'Abcd Holdings'" in e.finding for e in verdict.evidence)
+    fixed = judge(tag("NASDAQ", "AAPLE", "Apple Inc."), REF)
+    assert fixed.status == "corrected" and fixed.resolved.symbol == "AAPL"
+
+
+GUARDS = TableReference(
+    rows=[
+        ("LEXX", "NASDAQ", SEC, "Lexaria Bioscience Corp.", False),
+        ("VZ", "NYSE", SEC, "VERIZON COMMUNICATIONS INC", True),
+        ("VRNO", "OTC", SEC, "Verano Holdings Corp.", False),
+        ("SOUL", "NYSE", SEC, "Soulpower Acquisition Corp", True),
+        ("BMNR", "NYSE", SEC, "BITMINE IMMERSION TECHNOLOGIES, INC.", True),
+    ],
+    cusip=["LEXXW", "VRNOF", "SOULU"],
+)
+
+
+@pytest.mark.parametrize("claim, co_venues, status, note", [
+    # Both venues named: the one-exchange-per-company list can't refute the second.
+    (("NASDAQ", "VZ", "Verizon Communications Inc."), ("NYSE",), "unverified", "also names"),
+    # Warrants and units of a listed company: not rewritten to the common stock.
+    (("NASDAQ", "LEXXW", "Lexaria Bioscience"), (), "unverified", "warrants of LEXX"),
+    (("NYSE", "SOULU", "Soulpower Acquisition Corporation"), (), "unverified", "units of SOUL"),
+    (("NYSE", "SOUL.U", None), (), "unverified", "units of SOUL"),
+    # A symbol with a CUSIP is a real security: no name-based rewrite (VRNOF is Verano's OTC line).
+    (("OTC", "VRNOF", "Verano Holdings Corp."), (), "unverified", "no loaded source lists every company"),
+])
+def test_guards_against_rewriting_real_securities(claim, co_venues, status, note):
+    venue, symbol, company = claim
+    probe = Tag(span=(0, 1), venue_key=venue, venue_text=venue, venue_span=(0, 1), symbol=symbol,
+                symbol_span=(0, 1), group=1, company=company, co_venues=co_venues)
+    verdict = judge(probe, GUARDS)
+    assert verdict.status == status
+    assert verdict.corrections == ()
+    assert any(note in e.finding for e in verdict.evidence), verdict.evidence
+
+
+def test_a_move_onto_a_family_only_listing_says_the_family_is_uncertain():
+    verdict = judge(tag("OTC", "BMNR", "BitMine Immersion Technologies Inc."), GUARDS)
+    assert verdict.status == "corrected" and verdict.resolved.exchange == "NYSE"
+    assert "NYSE American or NYSE Arca" in verdict.corrections[0].reason
+    assert verdict.confidence < 0.85
