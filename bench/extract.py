@@ -92,15 +92,20 @@ def pad(text: str, width: int) -> str:
     return text + " " * max(0, width - columns)
 
 
+DATES: dict[str, str | None] = {}  # doc path -> its date (YYYY-MM-DD), passed as the article's as_of
+
+
 def load_corpus(path: Path, limit: int | None) -> list[tuple[str, str]]:
-    """(doc path, text) for the first `limit` documents of the JSONL archive (all when None)."""
+    """(doc path, text) for the first `limit` documents of the JSONL archive (all when None); dates go to DATES."""
     docs: list[tuple[str, str]] = []
     with gzip.open(path, "rt", encoding="utf-8") as handle:
         for number, line in enumerate(handle):
             if limit is not None and number >= limit:
                 break
             doc = json.loads(line)
-            docs.append((str(doc.get("path") or f"line {number + 1}"), doc.get("text") or ""))
+            name = str(doc.get("path") or f"line {number + 1}")
+            docs.append((name, doc.get("text") or ""))
+            DATES[name] = doc.get("date")
     return docs
 
 
@@ -223,7 +228,7 @@ def outcome(mention: Any) -> str:
 
 
 def collect(docs: list[tuple[str, str]]) -> tuple[list[tuple[str, str, Any]], int]:
-    """One enrich() pass over the corpus: (doc, text, mention) for every mention; and docs with a mention."""
+    """One enrich() pass over the corpus with each article's date: (doc, text, mention) rows; docs with a mention."""
     from enrich.service import enrich
     from enrich.wiring import build_services
 
@@ -231,7 +236,8 @@ def collect(docs: list[tuple[str, str]]) -> tuple[list[tuple[str, str, Any]], in
     rows: list[tuple[str, str, Any]] = []
     with_mentions = 0
     for doc, text in docs:
-        mentions = enrich(text, services, prices=False).mentions
+        # As a batch user would send it: the article's own date, so verdicts use the list nearest that date.
+        mentions = enrich(text, services, as_of=DATES.get(doc), prices=False).mentions
         with_mentions += bool(mentions)
         rows.extend((doc, text, m) for m in mentions)
     return rows, with_mentions

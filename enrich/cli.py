@@ -39,6 +39,17 @@ def _parser() -> argparse.ArgumentParser:
     refdata = commands.add_parser("refdata", help="the bundled reference data")
     refdata_commands = refdata.add_subparsers(dest="refdata_command", required=True)
     refdata_commands.add_parser("info", help="sources, as-of dates, row counts and load time")
+    refresh = refdata_commands.add_parser(
+        "refresh", help="write a new SEC snapshot DIR/sec-YYYY-MM-DD.tsv, then print it and the reloaded index info",
+        description="Write the SEC company-tickers-exchange list as DIR/sec-<as-of>.tsv (earlier snapshots are "
+                    "kept), then print the path and `refdata info` for the index reloaded with DIR.")
+    source = refresh.add_mutually_exclusive_group(required=True)
+    source.add_argument("--from-file", metavar="F", help="a downloaded company_tickers_exchange.json (or .json.gz)")
+    source.add_argument("--download", action="store_true", help="fetch the list from www.sec.gov")
+    refresh.add_argument("--as-of", type=_date, help="the list's date, YYYY-MM-DD: required with --from-file; "
+                                                      "default for --download: today (UTC)")
+    refresh.add_argument("--user-agent", help='for --download: "Name email@example.com" (the SEC requires one)')
+    refresh.add_argument("--dir", help="the snapshot folder (default: ENRICH_REFDATA_DIR)")
     return parser
 
 
@@ -162,10 +173,27 @@ def _batch(args: argparse.Namespace) -> int:
 
 
 def _refdata(args: argparse.Namespace) -> int:
-    from enrich.wiring import build_services
+    if args.refdata_command == "refresh":
+        from config.settings import Settings
+        from enrich.errors import RefdataError
+        from enrich.refdata.index import load_index
+        from enrich.refdata.refresh import refresh
 
-    services = build_services()
-    json.dump(services.reference.info(), sys.stdout, indent=2)
+        directory = args.dir or Settings.from_env().refdata_dir
+        if not directory:
+            raise RefdataError("refdata refresh needs a snapshot folder: give --dir DIR or set ENRICH_REFDATA_DIR")
+        path = refresh(directory, from_file=args.from_file, as_of=args.as_of, download=args.download,
+                       user_agent=args.user_agent)
+        print(path, flush=True)
+        info = load_index(snapshot_dir=directory).info()
+        if info["sec_snapshots"][-1] != path.name[4:-4]:
+            print(f"note: {path.name} is older than the SEC list of {info['sec_snapshots'][-1]}, which still gives "
+                  "the listings; the new snapshot adds history and renames", file=sys.stderr)
+    else:
+        from enrich.wiring import build_services
+
+        info = build_services().reference.info()
+    json.dump(info, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return EXIT_OK
 

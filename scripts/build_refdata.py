@@ -7,6 +7,7 @@ Run it with an interpreter that has requirements-refdata.txt installed, never th
     python scripts/build_refdata.py --sec-json FILE --sec-as-of 2026-11-28   # SEC list from a downloaded copy
     python scripts/build_refdata.py --download --user-agent "Name name@example.com"   # fetch the SEC list
     python scripts/build_refdata.py --sec-json FILE --sec-as-of DATE --snapshot-dir DIR   # only write DIR/sec-DATE.tsv
+    python scripts/build_refdata.py --history --wheel-dir /tmp/wheels   # also data/history/ from older edgartools
 
 The output is deterministic: the same inputs give byte-identical files.
 """
@@ -15,24 +16,35 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import email.utils
 import hashlib
 import importlib.metadata
 import json
-import os
 import re
+import subprocess
 import sys
 import tempfile
-import urllib.request
+import zipfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from enrich.domain.venues import VENUES  # noqa: E402
+from enrich.errors import RefdataError  # noqa: E402
+from enrich.refdata.refresh import (  # noqa: E402 - the SEC list is read and written like `refdata refresh` does
+    SEC_URL,
+    check_as_of,
+    clean,
+    fetch,
+    parse_sec_json,
+    read_source,
+    sec_rows,
+    write_snapshot,
+    write_tsv,
+)
+from enrich.refdata.snapshots import SEC_COLUMNS  # noqa: E402
 
 DEFAULT_OUT = REPO / "enrich" / "refdata" / "data"
-SEC_URL = "https://www.sec.gov/files/company_tickers_exchange.json"
 SEC_LICENCE = "Public domain: U.S. government work (17 U.S.C. 105), published by the SEC"
 
 # Pinned versions and their PyPI upload dates. pip reports no upload time, so each date was found by bisecting
@@ -46,11 +58,24 @@ PINNED = {
 }
 PACKAGE_DATE_KIND = "package release date"
 
-SEC_COLUMNS = ("cik", "ticker", "exchange", "name")
+# Older SEC company-tickers lists, bundled as dated snapshots in data/history/sec-<release date>.tsv (--history).
+# edgartools ships SEC_PARQUET (cik, ticker, exchange, name) from 5.12.3 on; before, 5.x had company_tickers.pq
+# without the exchange (cik, ticker, company) and 2.x-4.x no ticker list at all. Up to 5.62.1 the parquet changed
+# only in 5.21.0, 5.26.0 and 5.34.0 (5.34.0's is 5.62.1's, the bundled list), so each pin is the first release of
+# one content: its release date is the nearest bound on the data's date. Dates found like PINNED's; the sha256 is
+# that of the parquet inside the wheel, checked before use.
+SEC_PARQUET = "edgar/reference/data/company_tickers.parquet"
+HISTORY_DIR = "history"
+HISTORY = (  # (edgartools version, its upload date, sha256 of SEC_PARQUET in its wheel)
+    ("5.12.3", "2026-01-29", "46fb236a76b5eaa4d2dd827e96c2550f94a8fe1b319171c9afefe7c8bb89923f"),
+    ("5.21.0", "2026-03-05", "ef2fd052a20cacec8d705831941d7840065255cc51db4d4c37e2973303b4c2b2"),
+    ("5.26.0", "2026-03-25", "b6e976b21bf188990fdf3b66f096a9fe9da7a90bb8a68b7e0eb43f93df8568f1"),
+    ("5.34.0", "2026-06-02", "992d61ad828ae74192f261e4c2a891966c69928ca56bd092d636c7d001e0b562"),
+)
+
 PYTS_COLUMNS = ("symbol", "venue_key", "family_only", "name", "isins", "currency", "yahoo", "google")
 MIC_COLUMNS = ("mic", "operating_mic", "oprt_sgmt", "market_name", "acronym", "country", "city", "category",
                "status", "creation_date", "last_update_date")
-SEC_EXCHANGES = {"Nasdaq", "NYSE", "OTC", "CBOE", ""}
 
 # Google Finance prefixes in pytickersymbols -> venue key. MCX (Moscow) has no venue: skipped.
 GOOGLE_PREFIX = {
@@ -62,19 +87,6 @@ GOOGLE_PREFIX = {
 FAMILY_ONLY_PREFIX = {"NYSE"}  # Google's NYSE: is taken as the NYSE family, like the SEC's "NYSE".
 YAHOO_SUFFIX = {v.yahoo_suffix: v.key for v in VENUES.values() if v.yahoo_suffix}
 _CUSIP_ARTIFACT = re.compile(r"^(TEST|[A-Z][0-9]{3})")  # test symbols; corporate-action codes like A980RTS
-
-
-def clean(text: object) -> str:
-    """A field safe for one TSV cell: no tabs or line breaks, outer spaces trimmed."""
-    return re.sub(r"[\t\r\n]+", " ", "" if text is None else str(text)).strip()
-
-
-def write_tsv(path: Path, columns: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
-    """Write a header line and rows as UTF-8 TSV with LF line ends."""
-    lines = ["\t".join(columns)] + ["\t".join(clean(v) for v in row) for row in rows]
-    partial = path.with_name(path.name + ".partial")  # readers never see half a file (snapshots are read live)
-    partial.write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
-    os.replace(partial, path)
 
 
 def package_file(dist: str, rel: str) -> Path:
@@ -105,45 +117,56 @@ def read_parquet(path: Path) -> list[dict[str, object]]:
     return pq.read_table(path).to_pylist()
 
 
-def sec_rows(records: list[dict[str, object]]) -> list[tuple[str, ...]]:
-    """SEC company-tickers-exchange records as sorted (cik, ticker, exchange, name) rows."""
-    rows = set()
-    for rec in records:
-        ticker = clean(rec.get("ticker")).upper()
-        exchange = clean(rec.get("exchange"))
-        if not ticker:
-            continue
-        if exchange not in SEC_EXCHANGES:
-            raise SystemExit(f"unexpected SEC exchange {exchange!r} for {ticker}: teach enrich/refdata about it")
-        rows.add((str(int(str(rec["cik"]))), ticker, exchange, clean(rec.get("name"))))
-    return sorted(rows, key=lambda r: (r[1], int(r[0]), r[2], r[3]))
+def wheel_parquet(version: str, sha256: str, wheel_dir: Path) -> list[dict[str, object]]:
+    """The rows of SEC_PARQUET in the edgartools==version wheel (downloaded with pip, never installed)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    wheels = sorted(wheel_dir.glob(f"edgartools-{version}-*.whl"))
+    if not wheels:
+        pip = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-d", str(wheel_dir)]
+        if subprocess.run([*pip, f"edgartools=={version}"], check=False).returncode != 0:
+            raise SystemExit(f"pip could not download edgartools=={version}")
+        wheels = sorted(wheel_dir.glob(f"edgartools-{version}-*.whl"))
+    if len(wheels) != 1:
+        raise SystemExit(f"expected one edgartools {version} wheel in {wheel_dir}, found {len(wheels)}")
+    with zipfile.ZipFile(wheels[0]) as wheel:
+        data = wheel.read(SEC_PARQUET)
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise SystemExit(f"{wheels[0].name}: {SEC_PARQUET} differs from the sha256 pinned in HISTORY")
+    return pq.read_table(pa.BufferReader(data)).to_pylist()  # not io.BytesIO: pyarrow 26 then aborts at exit
 
 
-def sec_from_json(path: Path) -> list[dict[str, object]]:
-    """Records from a file in the SEC's own `{"fields": [...], "data": [[...]]}` format."""
-    doc = json.loads(path.read_text(encoding="utf-8"))
-    fields = doc["fields"]
-    missing = set(SEC_COLUMNS) - set(fields)
-    if missing:
-        raise SystemExit(f"{path}: fields {sorted(missing)} missing")
-    return [dict(zip(fields, row, strict=True)) for row in doc["data"]]
+def history_snapshots(out: Path, wheel_dir: Path, command: str) -> dict[str, dict[str, object]]:
+    """Write out/history/sec-<release date>.tsv for each HISTORY pin (dropping unpinned ones); their entries."""
+    files: dict[str, dict[str, object]] = {}
+    for version, uploaded, sha256 in HISTORY:
+        rows = sec_rows(wheel_parquet(version, sha256, wheel_dir))
+        path = write_snapshot(rows, uploaded, out / HISTORY_DIR)
+        source = {"package": "edgartools", "version": version, "path": SEC_PARQUET, "upstream": SEC_URL}
+        files[f"{HISTORY_DIR}/{path.name}"] = entry(path, "sec-company-tickers", source, SEC_LICENCE, uploaded,
+                                                    PACKAGE_DATE_KIND, SEC_COLUMNS, len(rows), command,
+                                                    source_sha256=sha256)
+    for path in (out / HISTORY_DIR).glob("sec-*.tsv"):
+        if f"{HISTORY_DIR}/{path.name}" not in files:
+            path.unlink()
+    return files
+
+
+def kept_history(out: Path) -> dict[str, dict[str, object]]:
+    """The MANIFEST entries of history snapshots already in out/ (a build without --history keeps them)."""
+    try:
+        files = json.loads((out / "MANIFEST.json").read_text(encoding="utf-8"))["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    return {name: info for name, info in files.items()
+            if name.startswith(f"{HISTORY_DIR}/") and (out / name).is_file()}
 
 
 def sec_download(user_agent: str) -> tuple[list[dict[str, object]], str]:
     """Fetch the SEC list; its records and as-of date (the Last-Modified header, else today in UTC)."""
-    if not re.search(r"\S+\s+\S+@\S+", user_agent or ""):
-        raise SystemExit('the SEC requires a User-Agent of the form "Name email@example.com" (--user-agent)')
-    req = urllib.request.Request(SEC_URL, headers={"User-Agent": user_agent, "Accept-Encoding": "identity"})
-    with urllib.request.urlopen(req, timeout=60) as resp:  # noqa: S310 - fixed https URL
-        body = resp.read()
-        modified = resp.headers.get("Last-Modified")
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "company_tickers_exchange.json"
-        path.write_bytes(body)
-        records = sec_from_json(path)
-    if modified:
-        return records, email.utils.parsedate_to_datetime(modified).astimezone(dt.UTC).date().isoformat()
-    return records, dt.datetime.now(dt.UTC).date().isoformat()
+    body, modified = fetch(user_agent, timeout=60)
+    return parse_sec_json(body, SEC_URL), modified or dt.datetime.now(dt.UTC).date().isoformat()
 
 
 def cusip_tickers(path: Path) -> tuple[list[tuple[str]], dict[str, int]]:
@@ -253,15 +276,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--download", action="store_true", help=f"download {SEC_URL}")
     ap.add_argument("--user-agent", default="", help='for --download: "Name email@example.com" (SEC rule)')
     ap.add_argument("--snapshot-dir", type=Path, help="write only DIR/sec-<as_of>.tsv, not the bundled files")
+    ap.add_argument("--history", action="store_true",
+                    help="also write history/sec-<release date>.tsv from the edgartools releases in HISTORY "
+                         "(downloads their wheels with pip; without it the existing history entries are kept)")
+    ap.add_argument("--wheel-dir", type=Path, help="for --history: keep downloaded wheels here (default: a temp dir)")
     args = ap.parse_args(argv)
+    if args.history and args.snapshot_dir:
+        ap.error("--history writes into the data directory; drop --snapshot-dir")
     if args.sec_json and not args.sec_as_of:
         ap.error("--sec-json needs --sec-as-of")
     if args.download and (args.sec_json or args.sec_as_of):
         ap.error("--download takes its as-of date from the response; drop --sec-json/--sec-as-of")
     if args.sec_as_of:
         try:
-            dt.date.fromisoformat(args.sec_as_of)
-        except ValueError:
+            check_as_of(args.sec_as_of)
+        except RefdataError:
             ap.error(f"--sec-as-of {args.sec_as_of!r} is not a YYYY-MM-DD date")
     if not (args.snapshot_dir and (args.sec_json or args.download)):
         check_pins()  # a snapshot from a downloaded SEC file needs none of the pinned packages
@@ -273,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
         sec_source = {"url": SEC_URL}
         sec_kind, sec_command = "Last-Modified of the download", command + " --download --user-agent '...'"
     elif args.sec_json:
-        records = sec_from_json(args.sec_json)
+        records = parse_sec_json(read_source(args.sec_json), str(args.sec_json))
         sec_source = {"url": SEC_URL, "file": args.sec_json.name}
         sec_kind = "data date given by --sec-as-of"
         sec_command = f"{command} --sec-json {args.sec_json.name} --sec-as-of {args.sec_as_of}"
@@ -286,9 +315,7 @@ def main(argv: list[str] | None = None) -> int:
     sec_as_of = args.sec_as_of or ed_date
 
     if args.snapshot_dir:
-        args.snapshot_dir.mkdir(parents=True, exist_ok=True)
-        path = args.snapshot_dir / f"sec-{sec_as_of}.tsv"
-        write_tsv(path, SEC_COLUMNS, sec)
+        path = write_snapshot(sec, sec_as_of, args.snapshot_dir)
         print(f"wrote {path} ({len(sec)} rows)")
         return 0
 
@@ -333,6 +360,15 @@ def main(argv: list[str] | None = None) -> int:
         data_note="package version 2025.2.10 names the ISO publication it wraps; newest creation date inside: "
                   + max(r[9] for r in rows))
 
+    if args.history:
+        if args.wheel_dir:
+            args.wheel_dir.mkdir(parents=True, exist_ok=True)
+            files.update(history_snapshots(out, args.wheel_dir, f"{command} --history"))
+        else:
+            with tempfile.TemporaryDirectory() as wheel_dir:
+                files.update(history_snapshots(out, Path(wheel_dir), f"{command} --history"))
+    else:
+        files.update(kept_history(out))
     manifest = {"format": 1, "files": dict(sorted(files.items()))}
     (out / "MANIFEST.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     for name, info in files.items():
@@ -341,4 +377,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    try:
+        raise SystemExit(main())
+    except RefdataError as exc:  # a malformed SEC file, an unknown exchange label, a failed download
+        raise SystemExit(f"error: {exc}") from None

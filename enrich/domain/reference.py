@@ -56,3 +56,7 @@ class Reference(Protocol):
     def as_of(self, source: str) -> str | None:
         """The as-of date of a loaded source."""
         ...
+
+    def snapshots(self) -> Sequence[str]:
+        """As-of dates of every loaded snapshot of the SEC list, oldest first; the newest feeds `listings`."""
+        ...

@@ -8,6 +8,7 @@ from a list that does not cover the venue proves nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -21,6 +22,7 @@ SEC = "sec-company-tickers"
 CUSIP = "cusip-tickers"
 _NAME_MATCH = 0.7  # names_match score from which the article's name identifies a listing
 _NAME_CONFLICT = 0.25  # below this the article's name is another company's
+DATE_SLACK_DAYS = 120  # a list this much newer than the article may no longer describe its listings
 
 
 @dataclass(slots=True)
@@ -81,7 +83,15 @@ def _name_score(tag: Tag, listing: Listing) -> float | None:
 
 
 def judge(tag: Tag, ref: Reference, as_of: str | None = None) -> Verdict:
-    """The verdict on one tag against the loaded references."""
+    """The verdict on one tag against the loaded references, at the article's date when it is given."""
+    verdict = _judge_now(tag, ref, as_of)
+    if as_of and (verdict.status == "unknown" or any(c.field == "exchange" for c in verdict.corrections)):
+        return _at_article_date(tag, ref, as_of, verdict)
+    return verdict
+
+
+def _judge_now(tag: Tag, ref: Reference, as_of: str | None) -> Verdict:
+    """The verdict against the newest lists."""
     venue = VENUES[tag.venue_key]
     case = _Case(tag, ref, venue, symbols.canonical(tag.symbol))
     listings = list(ref.listings(case.symbol))
@@ -100,6 +110,44 @@ def judge(tag: Tag, ref: Reference, as_of: str | None = None) -> Verdict:
     if verdict is not None:
         return verdict
     return _venue_rules(case, elsewhere)
+
+
+def _days(earlier: str, later: str) -> int:
+    return (dt.date.fromisoformat(later) - dt.date.fromisoformat(earlier)).days
+
+
+def _snapshot_for(dates: Sequence[str], as_of: str) -> str | None:
+    """The SEC list that speaks for an article's date: the last one before it (a month's grace), else the first."""
+    before = [d for d in dates if _days(d, as_of) >= -31]
+    return before[-1] if before else (dates[0] if dates else None)
+
+
+def _at_article_date(tag: Tag, ref: Reference, as_of: str, now: Verdict) -> Verdict:
+    """A move or an absence found in the newest list, checked against the list nearest the article's date.
+
+    Listings change: a company delisted to OTC last year was on NASDAQ when the article was written.
+    """
+    newest = ref.as_of(SEC)
+    if newest is None or _days(as_of, newest) <= DATE_SLACK_DAYS:
+        return now  # the newest list is close enough to the article to speak for it
+    then = _snapshot_for(ref.snapshots(), as_of)
+    evidence = list(now.evidence)
+    venue = VENUES[tag.venue_key]
+    if then is None or then == newest or abs(_days(then, as_of)) > DATE_SLACK_DAYS:
+        evidence.append(Evidence(SEC, newest, f"the article is dated {as_of}, {_days(as_of, newest)} days before "
+                                              f"this list, and no list near its date is loaded: the listing may "
+                                              f"have changed since"))
+        resolved = now.resolved if now.resolved is not None else None
+        return Verdict("unverified", resolved, (), 0.3, tuple(evidence), now.candidates)
+    symbol = symbols.canonical(tag.symbol)
+    listed_then = [x for d, x in ref.history(symbol) if d == then and _on_venue(x, venue)]
+    if listed_then:
+        listing = listed_then[0]
+        evidence.append(Evidence(SEC, then, f"{listing.symbol} was listed on {_family_label(listing)} in the list "
+                                            f"of {then}, the one nearest the article's date ({as_of})"))
+        return Verdict("valid", _resolved(listing, venue, tag.symbol), (), 0.8, tuple(evidence))
+    evidence.append(Evidence(SEC, then, f"the list of {then}, nearest the article's date ({as_of}), agrees"))
+    return Verdict(now.status, now.resolved, now.corrections, now.confidence, tuple(evidence), now.candidates)
 
 
 def _listed_here(case: _Case, here: Sequence[Listing]) -> Verdict:

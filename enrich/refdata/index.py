@@ -32,6 +32,7 @@ SEC_COMPLETE = frozenset({"NASDAQ", "NYSE", "NYSE_AMERICAN"})
 SOURCE_ORDER = (SEC_SOURCE, PYTS_SOURCE)
 BY_NAME_LIMIT = 50
 _Row = tuple[str, str, str | None, bool]  # venue_key, source, name, family_only
+_Run = tuple[int, int, Listing]  # a listing present in older snapshots first..last (indexes, oldest first)
 
 
 class ReferenceIndex:
@@ -55,6 +56,7 @@ class ReferenceIndex:
         self._by_name: dict[str, list[str]] | None = None
         self._first_token: dict[str, str | None] = {}
         self._renames: dict[str, list[Rename]] | None = None
+        self._history: dict[str, tuple[_Run, ...]] | None = None
         self._mics: dict[str, dict[str, str]] | None = None
         self.load_ms = 0.0
 
@@ -102,6 +104,24 @@ class ReferenceIndex:
                         raise RefdataError(f"reading SEC snapshots: {exc}") from exc
         return tuple(self._renames.get(canonical(symbol), ()))
 
+    def history(self, symbol: str) -> Sequence[tuple[str, Listing]]:
+        """Listings the symbol had in older snapshots of a source, newest first, as (as_of, listing)."""
+        if len(self._snapshots) < 2:
+            return ()  # only the list `listings` uses: no older snapshot, nothing to read
+        if self._history is None:
+            with self._lock:
+                if self._history is None:
+                    try:
+                        self._history = _history_runs(self._snapshots[:-1])
+                    except (OSError, ValueError) as exc:
+                        raise RefdataError(f"reading SEC snapshots: {exc}") from exc
+        runs = self._history.get(canonical(symbol))
+        if not runs:
+            return ()
+        pairs = sorted(((at, order, listing) for order, (first, last, listing) in enumerate(runs)
+                        for at in range(first, last + 1)), key=lambda p: (-p[0], p[1]))
+        return tuple((self._snapshots[at].as_of, listing) for at, _, listing in pairs)
+
     def as_of(self, source: str) -> str | None:
         """The as-of date of a loaded source."""
         info = self._sources.get(source)
@@ -119,7 +139,7 @@ class ReferenceIndex:
             self._mics = {row[0]: dict(zip(MIC_COLUMNS, row, strict=True)) for row in rows}
         return self._mics.get(code.strip().upper())
 
-    def snapshots(self) -> list[str]:
+    def snapshots(self) -> Sequence[str]:
         """As-of dates of the SEC lists known to this index, oldest first; the newest feeds `listings`."""
         return [s.as_of for s in self._snapshots]
 
@@ -166,9 +186,10 @@ class ReferenceIndex:
         return self._by_name
 
     def warm(self) -> None:
-        """Build the parts made on first use (name index, renames, MIC table), e.g. at server start."""
+        """Build the parts made on first use (name index, renames, history, MIC table), e.g. at server start."""
         self._name_index()
         self.renamed("")
+        self.history("")
         self.mic("XNYS")
 
 
@@ -187,6 +208,41 @@ def _cusip_forms(symbol: str) -> tuple[str, ...]:
     elif cls in ("RI", "RT", "R"):
         forms.append(root + "R")
     return tuple(forms)
+
+
+def _sec_key(path: Path, ticker: str, exchange: str, name: str) -> tuple[str, str, str, bool] | None:
+    """(canonical symbol, venue key, name, family_only) for one SEC row, None without an exchange (as `_load`)."""
+    venue = SEC_VENUES.get(exchange)
+    if venue is None:
+        if exchange:
+            raise ValueError(f"{path}: unknown exchange {exchange!r} for {ticker}")
+        return None  # no exchange: an SEC registrant whose listing the SEC does not name
+    return canonical(ticker), venue[0], name, venue[1]
+
+
+def _history_runs(snapshots: list[snap.Snapshot]) -> dict[str, tuple[_Run, ...]]:
+    """Per canonical symbol, its SEC listings in `snapshots` (oldest first) as runs of consecutive snapshots.
+
+    Runs, not one entry per snapshot: a year of daily snapshots costs memory for changes only, and one Listing
+    object serves every snapshot in a run.
+    """
+    open_runs: dict[tuple[str, str, str, bool], list[Any]] = {}  # key -> [first, last, Listing], latest run
+    by_symbol: dict[str, list[list[Any]]] = {}
+    for at, snapshot in enumerate(snapshots):
+        seen: set[tuple[str, str, str, bool]] = set()
+        for _cik, ticker, exchange, name in snap.read_sec(snapshot):
+            key = _sec_key(snapshot.path, ticker, exchange, name)
+            if key is None or key in seen:
+                continue
+            seen.add(key)
+            run = open_runs.get(key)
+            if run is not None and run[1] == at - 1:
+                run[1] = at
+                continue
+            listing = run[2] if run is not None else Listing(key[0], key[1], SEC_SOURCE, name or None, None, key[3])
+            open_runs[key] = run = [at, at, listing]
+            by_symbol.setdefault(key[0], []).append(run)
+    return {symbol: tuple((r[0], r[1], r[2]) for r in runs) for symbol, runs in by_symbol.items()}
 
 
 def _source_info(entry: dict[str, Any], file: Path, rows: int | None = None) -> dict[str, Any]:

@@ -62,6 +62,9 @@ class TableReference:
     def as_of(self, source):
         return {SEC: "2026-10-01", PTS: "2026-09-01"}.get(source)
 
+    def snapshots(self):
+        return sorted({date for rows in self._history.values() for date, _ in rows} | {self.as_of(SEC)})
+
 
 REF = TableReference(
     rows=[

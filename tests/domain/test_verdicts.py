@@ -133,3 +133,37 @@ def test_a_move_onto_a_family_only_listing_says_the_family_is_uncertain():
     assert verdict.status == "corrected" and verdict.resolved.exchange == "NYSE"
     assert "NYSE American or NYSE Arca" in verdict.corrections[0].reason
     assert verdict.confidence < 0.85
+
+
+DATED = TableReference(
+    rows=[
+        ("BINI", "OTC", SEC, "BOLLINGER INNOVATIONS, INC.", False),
+        ("IONQ", "NYSE", SEC, "IonQ, Inc.", True),
+    ],
+    history=[
+        ("2025-06-01", "BINI", "NASDAQ", False, "Mullen Automotive Inc."),
+        ("2025-06-01", "IONQ", "NYSE", True, "IonQ, Inc."),
+        ("2024-01-01", "IONQ", "NYSE", True, "IonQ, Inc."),
+        ("2024-01-01", "HUSA", "NYSE", True, "HOUSTON AMERICAN ENERGY CORP"),
+    ],
+)
+
+
+@pytest.mark.parametrize("claim, as_of, status, exchange", [
+    # Recent article: the newest list speaks for it.
+    (("NASDAQ", "BINI", "Bollinger Innovations"), "2026-09-01", "corrected", "OTC"),
+    (("NASDAQ", "BINI", "Bollinger Innovations"), None, "corrected", "OTC"),
+    # Older article: the list nearest its date says NASDAQ, so it was right then.
+    (("NASDAQ", "BINI", "Bollinger Innovations"), "2025-07-24", "valid", "NASDAQ"),
+    # The list nearest the date agrees with the move: still corrected.
+    (("NASDAQ", "IONQ", "IonQ, Inc."), "2024-03-01", "corrected", "NYSE"),
+    # Gone from the newest list but listed within the NYSE family when the article was written.
+    (("NYSE_AMERICAN", "HUSA", None), "2024-02-01", "valid", "NYSE American"),
+    (("NYSE", "HUSA", None), None, "unknown", None),
+    # Older than every loaded list by far: nothing can be said for its date.
+    (("NASDAQ", "BINI", "Bollinger Innovations"), "2019-01-01", "unverified", "OTC"),
+])
+def test_verdicts_at_the_article_date(claim, as_of, status, exchange):
+    verdict = judge(tag(*claim), DATED, as_of=as_of)
+    assert verdict.status == status, verdict
+    assert (verdict.resolved.exchange if verdict.resolved else None) == exchange

@@ -32,7 +32,7 @@ def venues(ix: ReferenceIndex, symbol: str, source: str) -> set[tuple[str, bool]
 
 def test_implements_reference_protocol(index):
     methods = [n for n, v in vars(Reference).items() if callable(v) and not n.startswith("_")]
-    assert len(methods) == 7
+    assert len(methods) == 9
     for name in methods:
         ours, theirs = inspect.signature(getattr(ReferenceIndex, name)), inspect.signature(getattr(Reference, name))
         assert list(ours.parameters) == list(theirs.parameters), name
