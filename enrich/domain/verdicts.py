@@ -22,6 +22,7 @@ SEC = "sec-company-tickers"
 CUSIP = "cusip-tickers"
 _NAME_MATCH = 0.7  # names_match score from which the article's name identifies a listing
 _NAME_CONFLICT = 0.25  # below this the article's name is another company's
+_SHAPE_RULE = "rule:foreign-otc-symbol"
 DATE_SLACK_DAYS = 120  # a list this much newer than the article may no longer describe its listings
 
 
@@ -133,6 +134,9 @@ def _at_article_date(tag: Tag, ref: Reference, as_of: str, now: Verdict) -> Verd
     then = _snapshot_for(ref.snapshots(), as_of)
     evidence = list(now.evidence)
     venue = VENUES[tag.venue_key]
+    shape_rule = any(e.source == _SHAPE_RULE for e in now.evidence)
+    if shape_rule and not any(_on_venue(x, venue) for _, x in ref.history(symbols.canonical(tag.symbol))):
+        return now  # a five-letter Y/F symbol no list has ever shown on the venue: the rule holds at any date
     if then is None or then == newest or abs(_days(then, as_of)) > DATE_SLACK_DAYS:
         evidence.append(Evidence(SEC, newest, f"the article is dated {as_of}, {_days(as_of, newest)} days before "
                                               f"this list, and no list near its date is loaded: the listing may "
@@ -367,7 +371,7 @@ def _foreign_otc(case: _Case, us_trace: bool) -> Verdict:
     kind = "adr" if case.symbol.endswith("Y") else "foreign ordinary share"
     reason = (f"{case.symbol} is a five-letter symbol ending in {case.symbol[-1]} ({kind}) that no exchange list has: "
               f"it trades over the counter")
-    case.note("rule:foreign-otc-symbol", reason)
+    case.note(_SHAPE_RULE, reason)
     if us_trace:
         case.note(CUSIP, f"{case.symbol} has a CUSIP, so it trades in the US")
     resolved = Resolved(symbol=case.symbol, exchange=otc.label, mic=otc.mic, yahoo_symbol=case.symbol, name=None,

@@ -162,6 +162,8 @@ DATED = TableReference(
     (("NYSE", "HUSA", None), None, "unknown", None),
     # Older than every loaded list by far: nothing can be said for its date.
     (("NASDAQ", "BINI", "Bollinger Innovations"), "2019-01-01", "unverified", "OTC"),
+    # The five-letter Y/F rule needs no date: no list ever showed XIACY on NASDAQ.
+    (("NASDAQ", "XIACY", "Xiaomi"), "2022-06-30", "corrected", "OTC"),
 ])
 def test_verdicts_at_the_article_date(claim, as_of, status, exchange):
     verdict = judge(tag(*claim), DATED, as_of=as_of)
