@@ -14,7 +14,7 @@ $(VENV)/.installed: $(BIN)/activate requirements.txt requirements-dev.txt
 install: $(VENV)/.installed
 
 demo: install
-	$(BIN)/python -m enrich text examples/article.txt --indent 2
+	ENRICH_MARKET_DATA=offline $(BIN)/python -m enrich text examples/article.txt --indent 2
 
 test: install
 	$(BIN)/ruff check .

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from enrich.errors import ConfigError
 
-MARKET_DATA_CHOICES = ("offline",)  # `yfinance` arrives with the price-context work
+MARKET_DATA_CHOICES = ("yfinance", "offline")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 DEFAULT_MAX_TEXT_BYTES = 16 * 1024 * 1024
 DEFAULT_MAX_MENTIONS = 5_000
@@ -36,6 +36,16 @@ def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str,
     return value
 
 
+def _url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | None:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return None
+    scheme, sep, rest = raw.partition("://")
+    if not sep or scheme.lower() not in schemes or not rest:
+        raise ConfigError(f"{name} must be a URL starting with {' or '.join(s + '://' for s in schemes)}, not {raw!r}")
+    return raw.rstrip("/")
+
+
 def _path(env: Mapping[str, str], name: str) -> Path | None:
     raw = env.get(name)
     return Path(raw).expanduser() if raw else None
@@ -45,7 +55,10 @@ def _path(env: Mapping[str, str], name: str) -> Path | None:
 class Settings:
     """Everything the service reads from its environment; see README and .env.example."""
 
-    market_data: str = "offline"
+    market_data: str = "yfinance"
+    yahoo_base_url: str | None = None
+    redis_url: str | None = None
+    price_deadline_ms: int = 1000
     refdata_dir: Path | None = None
     max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES
     max_mentions: int = DEFAULT_MAX_MENTIONS
@@ -56,7 +69,10 @@ class Settings:
         """Parse the environment (or `env`), raising ConfigError on the first bad value."""
         env = os.environ if env is None else env
         return cls(
-            market_data=_choice(env, "ENRICH_MARKET_DATA", "offline", MARKET_DATA_CHOICES),
+            market_data=_choice(env, "ENRICH_MARKET_DATA", "yfinance", MARKET_DATA_CHOICES),
+            yahoo_base_url=_url(env, "ENRICH_YAHOO_BASE_URL", ("http", "https")),
+            redis_url=_url(env, "REDIS_URL", ("redis", "rediss", "unix")),
+            price_deadline_ms=_int(env, "ENRICH_PRICE_DEADLINE_MS", 1000),
             refdata_dir=_path(env, "ENRICH_REFDATA_DIR"),
             max_text_bytes=_int(env, "ENRICH_MAX_TEXT_BYTES", DEFAULT_MAX_TEXT_BYTES),
             max_mentions=_int(env, "ENRICH_MAX_MENTIONS", DEFAULT_MAX_MENTIONS),

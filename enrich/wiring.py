@@ -9,6 +9,7 @@ from config.settings import Settings
 from enrich.domain.model import Tag, Verdict
 from enrich.domain.reference import Reference
 from enrich.domain.verdicts import judge
+from enrich.market.model import MarketData
 
 VERDICT_CACHE_SIZE = 65_536
 
@@ -20,6 +21,7 @@ class Services:
     settings: Settings
     reference: Reference
     refdata_versions: dict[str, str | None]
+    market: MarketData
 
     def verdict(self, tag: Tag, as_of: str | None) -> Verdict:
         """The verdict on a tag; the same claim with the same company is judged once per process."""
@@ -45,4 +47,22 @@ def build_services(settings: Settings | None = None) -> Services:
     settings = settings or Settings.from_env()
     reference = load_index(snapshot_dir=settings.refdata_dir)
     versions = {name: source.get("as_of") for name, source in reference.info()["sources"].items()}
-    return Services(settings=settings, reference=reference, refdata_versions=versions)
+    return Services(settings=settings, reference=reference, refdata_versions=versions, market=build_market(settings))
+
+
+def build_market(settings: Settings) -> MarketData:
+    """Offline answers `disabled` without a network call; yfinance goes through the Redis cache when there is one."""
+    if settings.market_data == "offline":
+        from enrich.market.offline import OfflineSource
+
+        return OfflineSource()
+    from enrich.market.yahoo import YahooSource
+
+    source = YahooSource(base_url=settings.yahoo_base_url)
+    if settings.redis_url:
+        from enrich.market.cache import QuoteCache
+
+        return QuoteCache(settings.redis_url, source)
+    from enrich.market.direct import Uncached
+
+    return Uncached(source)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# No test reaches Yahoo: the suite runs offline unless a test points the service at the loopback fake.
+os.environ["ENRICH_MARKET_DATA"] = "offline"
+os.environ.pop("ENRICH_YAHOO_BASE_URL", None)
 SHARED = ROOT.parent / "shared"
 
 _real_connect = socket.socket.connect
@@ -55,3 +59,33 @@ def shared() -> Path:
     if not (SHARED / "data" / "raw").is_dir():
         pytest.skip("../shared/data/raw is not here")
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """A real Redis for integration tests: REDIS_URL when given, else a throwaway server the suite starts."""
+    given = os.environ.get("REDIS_URL")
+    if given:
+        yield given
+        return
+    from tests.redis_server import RedisServer
+
+    server = RedisServer()
+    server.start()
+    try:
+        yield server.url
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def redis_server():
+    """A private throwaway Redis server that a test may stop and start (outage tests)."""
+    from tests.redis_server import RedisServer
+
+    server = RedisServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.close()

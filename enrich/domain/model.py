@@ -105,6 +105,7 @@ class Mention:
     fix: tuple[tuple[int, int], str] | None = None
     price: dict[str, Any] | None = None
     price_status: str | None = "disabled"
+    price_detail: str | None = None
 
     def to_dict(self, text: str) -> dict[str, Any]:
         tag, verdict = self.tag, self.verdict
@@ -129,6 +130,8 @@ class Mention:
         out["price"] = self.price
         if self.price is None:
             out["price_status"] = self.price_status
+            if self.price_detail:
+                out["price_detail"] = self.price_detail
         return out
 
 

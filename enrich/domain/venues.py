@@ -160,3 +160,28 @@ def by_mic(mic: str) -> Venue | None:
         if venue.operating_mic == mic:
             return venue
     return None
+
+
+# Yahoo's exchange codes (a quote's `exchange`) to our venues; codes of regional German floors and other
+# venues the table doesn't model map to None (the listing exists, on a venue we don't report).
+YAHOO_EXCHANGES: dict[str, str | None] = {
+    "NMS": "NASDAQ", "NGM": "NASDAQ", "NCM": "NASDAQ", "NAS": "NASDAQ", "NIM": "NASDAQ",
+    "NYQ": "NYSE", "NYS": "NYSE", "ASE": "NYSE_AMERICAN", "PCX": "NYSE_ARCA", "BTS": "CBOE", "CXI": "CBOE",
+    "PNK": "OTC", "OQX": "OTC", "OQB": "OTC", "OBB": "OTC", "OEM": "OTC", "OGM": "OTC", "OTC": "OTC",
+    "TOR": "TSX", "VAN": "TSXV", "CNQ": "CSE", "NEO": "CBOE_CA",
+    "LSE": "LSE", "IOB": "LSE", "AQS": "AQSE",
+    "HKG": "HKEX", "SHH": "SSE", "SHZ": "SZSE", "JPX": "TSE", "TYO": "TSE", "OSA": "TSE",
+    "KSC": "KRX", "KOE": "KOSDAQ", "NSI": "NSE", "BSE": "BSE", "ASX": "ASX", "SES": "SGX",
+    "TAI": "TWSE", "TWO": None,
+    "GER": "XETRA", "FRA": "FWB", "STU": None, "BER": None, "MUN": None, "DUS": None, "HAM": None, "HAN": None,
+    "PAR": "EURONEXT_PARIS", "AMS": "EURONEXT_AMSTERDAM", "BRU": "EURONEXT_BRUSSELS", "LIS": "EURONEXT_LISBON",
+    "ISE": "EURONEXT_DUBLIN", "OSL": "EURONEXT_OSLO", "EBS": "SIX", "VTX": "SIX", "MCE": "BME", "MIL": "BIT",
+    "STO": "STO", "HEL": "HEL", "CPH": "CPH", "ICE": "ICE", "SAO": "B3", "MEX": "BMV", "JNB": "JSE",
+    "TLV": "TASE", "NZE": "NZX",
+}
+
+
+def venue_for_yahoo(code: str | None) -> Venue | None:
+    """The venue a Yahoo exchange code names, or None for a code the table doesn't model."""
+    key = YAHOO_EXCHANGES.get(code or "")
+    return VENUES[key] if key else None

@@ -362,7 +362,7 @@ def _venue_rules(case: _Case, elsewhere: Sequence[Listing]) -> Verdict:
     case.note(complete, f"{case.symbol} is not among the {venue.label} listings")
     if us_trace:
         case.note(CUSIP, f"{case.symbol} has a CUSIP, so it trades somewhere in the US (a fund or OTC name?)")
-        return Verdict("unverified", None, (), 0.3, tuple(case.evidence))
+        return Verdict("unverified", _claimed(case), (), 0.3, tuple(case.evidence))
     return Verdict("unknown", None, (), 0.7, tuple(case.evidence))
 
 

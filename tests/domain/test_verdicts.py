@@ -45,7 +45,7 @@ def fields(verdict):
     (("TSX", "ZZZZ", None), "unverified", "TSX", "ZZZZ", []),
     # Covered venue, absent everywhere: unknown; with a CUSIP it may be a fund: unverified.
     (("NASDAQ", "QQQQX", None), "unknown", None, None, []),
-    (("NASDAQ", "SPYX", None), "unverified", None, None, []),
+    (("NASDAQ", "SPYX", None), "unverified", "NASDAQ", "SPYX", []),
     # pytickersymbols positives on other venues.
     (("OTC", "BAYRY", "Bayer"), "valid", "OTC", "BAYRY", []),
     (("TSE", "7203", "Toyota"), "valid", "TSE", "7203", []),
