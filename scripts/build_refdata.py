@@ -58,19 +58,32 @@ PINNED = {
 }
 PACKAGE_DATE_KIND = "package release date"
 
+# Files the pinned edgartools ships byte for byte as an earlier release first did: (first version, its upload
+# date, sha256 of the file). A bundled file built from one takes that first release's upload date as its as_of
+# (the data is no newer), keeping the pinned version as its source; the build refuses a file whose sha256
+# differs (a new pin must re-check this table). Found by comparing the file across edgartools wheels: the SEC
+# parquet is identical from 5.34.0 to 5.62.1 (5.33.0 differs), ct.pq from 5.46.0 (5.45.1 differs). Upload
+# dates found like PINNED's.
+FIRST_SHIPPED = {
+    "edgar/reference/data/company_tickers.parquet":
+        ("5.34.0", "2026-06-02", "992d61ad828ae74192f261e4c2a891966c69928ca56bd092d636c7d001e0b562"),
+    "edgar/reference/data/ct.pq":
+        ("5.46.0", "2026-08-07", "0be3a804169a06241cf644cf60bb0ad8b35557000deff71d37cd4826e6b2ca2b"),
+}
+
 # Older SEC company-tickers lists, bundled as dated snapshots in data/history/sec-<release date>.tsv (--history).
 # edgartools ships SEC_PARQUET (cik, ticker, exchange, name) from 5.12.3 on; before, 5.x had company_tickers.pq
 # without the exchange (cik, ticker, company) and 2.x-4.x no ticker list at all. Up to 5.62.1 the parquet changed
-# only in 5.21.0, 5.26.0 and 5.34.0 (5.34.0's is 5.62.1's, the bundled list), so each pin is the first release of
-# one content: its release date is the nearest bound on the data's date. Dates found like PINNED's; the sha256 is
-# that of the parquet inside the wheel, checked before use.
+# only in 5.21.0, 5.26.0 and 5.34.0, so each pin is the first release of one content: its release date is the
+# nearest bound on the data's date. 5.34.0's content is 5.62.1's, the bundled sec_company_tickers.tsv (as_of
+# 2026-06-02 through FIRST_SHIPPED), so it has no history file. Dates found like PINNED's; the sha256 is that of
+# the parquet inside the wheel, checked before use.
 SEC_PARQUET = "edgar/reference/data/company_tickers.parquet"
 HISTORY_DIR = "history"
 HISTORY = (  # (edgartools version, its upload date, sha256 of SEC_PARQUET in its wheel)
     ("5.12.3", "2026-01-29", "46fb236a76b5eaa4d2dd827e96c2550f94a8fe1b319171c9afefe7c8bb89923f"),
     ("5.21.0", "2026-03-05", "ef2fd052a20cacec8d705831941d7840065255cc51db4d4c37e2973303b4c2b2"),
     ("5.26.0", "2026-03-25", "b6e976b21bf188990fdf3b66f096a9fe9da7a90bb8a68b7e0eb43f93df8568f1"),
-    ("5.34.0", "2026-06-02", "992d61ad828ae74192f261e4c2a891966c69928ca56bd092d636c7d001e0b562"),
 )
 
 PYTS_COLUMNS = ("symbol", "venue_key", "family_only", "name", "isins", "currency", "yahoo", "google")
@@ -108,6 +121,21 @@ def check_pins() -> None:
 def package_source(dist: str, rel: str) -> dict[str, str]:
     """The MANIFEST `source` entry for a file taken from a pinned package."""
     return {"package": dist, "version": PINNED[dist][0], "path": rel}
+
+
+def edgartools_as_of(path: Path, rel: str) -> tuple[str, str, dict[str, str]]:
+    """as_of, as_of_kind and extra MANIFEST fields for a file of the pinned edgartools (see FIRST_SHIPPED)."""
+    version, date = PINNED["edgartools"]
+    first = FIRST_SHIPPED.get(rel)
+    if first is None:
+        return date, PACKAGE_DATE_KIND, {}
+    first_version, first_date, sha256 = first
+    if hashlib.sha256(path.read_bytes()).hexdigest() != sha256:
+        raise SystemExit(f"edgartools {version}: {rel} differs from the sha256 in FIRST_SHIPPED: find the first "
+                         "release shipping the new content and update the table")
+    kind = (f"first edgartools release shipping this exact file ({first_version}, uploaded {first_date}); "
+            f"unchanged through {version}")
+    return first_date, kind, {"source_sha256": sha256}
 
 
 def read_parquet(path: Path) -> list[dict[str, object]]:
@@ -295,24 +323,27 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.snapshot_dir and (args.sec_json or args.download)):
         check_pins()  # a snapshot from a downloaded SEC file needs none of the pinned packages
 
-    ed_date = PINNED["edgartools"][1]
     command = "python scripts/build_refdata.py"
+    sec_extra: dict[str, str] = {}
     if args.download:
-        records, args.sec_as_of = sec_download(args.user_agent)
+        records, sec_as_of = sec_download(args.user_agent)
         sec_source = {"url": SEC_URL}
         sec_kind, sec_command = "Last-Modified of the download", command + " --download --user-agent '...'"
     elif args.sec_json:
-        records = parse_sec_json(read_source(args.sec_json), str(args.sec_json))
+        records, sec_as_of = parse_sec_json(read_source(args.sec_json), str(args.sec_json)), args.sec_as_of
         sec_source = {"url": SEC_URL, "file": args.sec_json.name}
         sec_kind = "data date given by --sec-as-of"
         sec_command = f"{command} --sec-json {args.sec_json.name} --sec-as-of {args.sec_as_of}"
     else:
-        rel = "edgar/reference/data/company_tickers.parquet"
-        records = read_parquet(package_file("edgartools", rel))
-        sec_source = {**package_source("edgartools", rel), "upstream": SEC_URL}
-        sec_kind, sec_command = PACKAGE_DATE_KIND, command
+        parquet = package_file("edgartools", SEC_PARQUET)
+        records = read_parquet(parquet)
+        sec_source = {**package_source("edgartools", SEC_PARQUET), "upstream": SEC_URL}
+        sec_as_of, sec_kind, sec_extra = edgartools_as_of(parquet, SEC_PARQUET)
+        sec_command = command
+        if args.sec_as_of:  # an explicit date for edgartools' list overrides its release date
+            sec_as_of, sec_kind = args.sec_as_of, "data date given by --sec-as-of"
+            sec_command = f"{command} --sec-as-of {args.sec_as_of}"
     sec = sec_rows(records)
-    sec_as_of = args.sec_as_of or ed_date
 
     if args.snapshot_dir:
         path = write_snapshot(sec, sec_as_of, args.snapshot_dir)
@@ -326,10 +357,12 @@ def main(argv: list[str] | None = None) -> int:
     path = out / "sec_company_tickers.tsv"
     write_tsv(path, SEC_COLUMNS, sec)
     files[path.name] = entry(path, "sec-company-tickers", sec_source, SEC_LICENCE, sec_as_of, sec_kind,
-                             SEC_COLUMNS, len(sec), sec_command)
+                             SEC_COLUMNS, len(sec), sec_command, **sec_extra)
 
     rel = "edgar/reference/data/ct.pq"
-    tickers, stats = cusip_tickers(package_file("edgartools", rel))
+    ct = package_file("edgartools", rel)
+    tickers, stats = cusip_tickers(ct)
+    ct_as_of, ct_kind, ct_extra = edgartools_as_of(ct, rel)
     path = out / "cusip_tickers.txt"
     write_tsv(path, ("ticker",), tickers)
     files[path.name] = entry(
@@ -337,7 +370,7 @@ def main(argv: list[str] | None = None) -> int:
         f"edgartools: {licence_of('edgartools')}. Only the distinct tickers are bundled, no CUSIPs (CUSIP "
         "identifiers are CUSIP Global Services data). edgartools says the table is generated upstream by its "
         "edgar-storage project; its origin is not documented further",
-        ed_date, PACKAGE_DATE_KIND, ("ticker",), len(tickers), command, filter=stats)
+        ct_as_of, ct_kind, ("ticker",), len(tickers), command, filter=stats, **ct_extra)
 
     path = out / "pytickersymbols.tsv"
     rows = pyts_rows()

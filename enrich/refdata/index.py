@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -99,7 +100,8 @@ class ReferenceIndex:
             with self._lock:
                 if self._renames is None:
                     try:
-                        self._renames = snap.find_renames(self._snapshots)
+                        with _gc_paused():
+                            self._renames = snap.find_renames(self._snapshots)
                     except (OSError, ValueError) as exc:
                         raise RefdataError(f"reading SEC snapshots: {exc}") from exc
         return tuple(self._renames.get(canonical(symbol), ()))
@@ -112,7 +114,8 @@ class ReferenceIndex:
             with self._lock:
                 if self._history is None:
                     try:
-                        self._history = _history_runs(self._snapshots[:-1])
+                        with _gc_paused():
+                            self._history = _history_runs(self._snapshots[:-1])
                     except (OSError, ValueError) as exc:
                         raise RefdataError(f"reading SEC snapshots: {exc}") from exc
         runs = self._history.get(canonical(symbol))
@@ -144,10 +147,13 @@ class ReferenceIndex:
         return [s.as_of for s in self._snapshots]
 
     def info(self) -> dict[str, Any]:
-        """Per source: as_of, rows, licence, file; plus totals and the load time, for `refdata info`."""
+        """Per source: as_of, rows, licence, file; the SEC lists (dates, oldest first, and for each its file and
+        origin: bundled, bundled history or snapshot_dir); totals and the load time, for `refdata info`."""
         return {
             "sources": {k: dict(v) for k, v in self._sources.items()},
             "sec_snapshots": self.snapshots(),
+            "sec_snapshot_files": [{"as_of": s.as_of, "origin": s.origin, "file": str(s.path)}
+                                   for s in self._snapshots],
             "symbols": len(self._rows),
             "listings": sum(len(v) for v in self._rows.values()),
             "load_ms": round(self.load_ms, 1),
@@ -224,25 +230,53 @@ def _history_runs(snapshots: list[snap.Snapshot]) -> dict[str, tuple[_Run, ...]]
     """Per canonical symbol, its SEC listings in `snapshots` (oldest first) as runs of consecutive snapshots.
 
     Runs, not one entry per snapshot: a year of daily snapshots costs memory for changes only, and one Listing
-    object serves every snapshot in a run.
+    object serves every snapshot in a run. Only the lines that change between consecutive lists are looked at:
+    a listing's run goes on while any line gives it, and ends the list before the last such line is gone.
     """
-    open_runs: dict[tuple[str, str, str, bool], list[Any]] = {}  # key -> [first, last, Listing], latest run
+    count: dict[tuple[str, str, str, bool], int] = {}  # key -> lines giving it in the current list
+    latest: dict[tuple[str, str, str, bool], list[Any]] = {}  # key -> its latest run [first, last, Listing]
     by_symbol: dict[str, list[list[Any]]] = {}
-    for at, snapshot in enumerate(snapshots):
-        seen: set[tuple[str, str, str, bool]] = set()
-        for _cik, ticker, exchange, name in snap.read_sec(snapshot):
-            key = _sec_key(snapshot.path, ticker, exchange, name)
-            if key is None or key in seen:
+    for at, (_lines, added, gone) in enumerate(snap.sec_changes(snapshots)):
+        path = snapshots[at].path
+        ended = set()
+        for line in gone:
+            key = _sec_key(path, *line.split("\t")[1:])
+            if key is not None:
+                count[key] -= 1
+                if not count[key]:
+                    ended.add(key)
+        for line in added:
+            key = _sec_key(path, *line.split("\t")[1:])
+            if key is None:
                 continue
-            seen.add(key)
-            run = open_runs.get(key)
-            if run is not None and run[1] == at - 1:
-                run[1] = at
+            count[key] = count.get(key, 0) + 1
+            if count[key] > 1:
                 continue
-            listing = run[2] if run is not None else Listing(key[0], key[1], SEC_SOURCE, name or None, None, key[3])
-            open_runs[key] = run = [at, at, listing]
+            if key in ended:
+                ended.discard(key)  # another line gives the same listing: the run goes on
+                continue
+            run = latest.get(key)
+            listing = run[2] if run is not None else Listing(key[0], key[1], SEC_SOURCE, key[2] or None, None, key[3])
+            latest[key] = run = [at, None, listing]
             by_symbol.setdefault(key[0], []).append(run)
+        for key in ended:
+            latest[key][1] = at - 1
+    for run in latest.values():
+        if run[1] is None:
+            run[1] = len(snapshots) - 1
     return {symbol: tuple((r[0], r[1], r[2]) for r in runs) for symbol, runs in by_symbol.items()}
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No collector passes meanwhile: reading ~100k short-lived strings and lists, they would add a third."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _source_info(entry: dict[str, Any], file: Path, rows: int | None = None) -> dict[str, Any]:
@@ -265,8 +299,9 @@ def _load(data_dir: Path, snapshot_dir: Path | None) -> ReferenceIndex:
         if not (data_dir / name).is_file():
             raise ValueError(f"{data_dir / name}: missing")
     sec_entry = manifest[snap.SEC_FILE]
-    bundled = snap.Snapshot(sec_entry["as_of"], data_dir / snap.SEC_FILE, sec_entry["sha256"])
-    sec_snapshots = snap.find_snapshots(bundled, snapshot_dir)
+    bundled = snap.Snapshot(sec_entry["as_of"], data_dir / snap.SEC_FILE, sec_entry["sha256"], snap.BUNDLED)
+    # Older lists: bundled history (sha256 checked when first read, by renamed/history), then refreshed snapshots.
+    sec_snapshots = snap.find_snapshots([*snap.bundled_history(data_dir, manifest), bundled], snapshot_dir)
     newest = sec_snapshots[-1]
     sec_rows = snap.read_sec(newest)
 
@@ -309,18 +344,19 @@ def _load(data_dir: Path, snapshot_dir: Path | None) -> ReferenceIndex:
 
 
 def load_index(data_dir: Path | None = None, snapshot_dir: Path | None = None) -> ReferenceIndex:
-    """Load the reference index from `data_dir` (default: bundled) plus any SEC snapshots in `snapshot_dir`."""
+    """Load the reference index from `data_dir` (default: bundled) plus any SEC snapshots in `snapshot_dir`.
+
+    The SEC lists are data_dir's sec_company_tickers.tsv, its history/sec-YYYY-MM-DD.tsv files and snapshot_dir's
+    sec-YYYY-MM-DD.tsv files, by date (a snapshot_dir file wins a tie). Only the newest is read here; the older
+    ones are read, and bundled ones checked against MANIFEST.json, when renamed() or history() is first called.
+    """
     started = time.perf_counter()
     data_dir = Path(data_dir) if data_dir is not None else DATA_DIR
-    collecting = gc.isenabled()
-    gc.disable()  # ~100k short-lived strings and lists: collector passes would add a third to the load time
     try:
-        index = _load(data_dir, Path(snapshot_dir) if snapshot_dir is not None else None)
+        with _gc_paused():
+            index = _load(data_dir, Path(snapshot_dir) if snapshot_dir is not None else None)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise RefdataError(f"reference data in {data_dir} unusable: {type(exc).__name__}: {exc}") from exc
-    finally:
-        if collecting:
-            gc.enable()
     index.load_ms = (time.perf_counter() - started) * 1000
     return index
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,9 @@ from enrich.domain.symbols import canonical
 SEC_SOURCE = "sec-company-tickers"
 SEC_FILE = "sec_company_tickers.tsv"
 SEC_COLUMNS = ("cik", "ticker", "exchange", "name")
+HISTORY_DIR = "history"  # data_dir/history/sec-YYYY-MM-DD.tsv: older SEC lists bundled with their MANIFEST entries
+# Where a snapshot came from, as `info()` reports it.
+BUNDLED, BUNDLED_HISTORY, REFRESHED = "bundled", "bundled history", "snapshot_dir"
 # The SEC's exchange label -> (venue key, family_only). "NYSE" covers NYSE, NYSE American and NYSE Arca.
 SEC_VENUES = {"Nasdaq": ("NASDAQ", False), "NYSE": ("NYSE", True), "CBOE": ("CBOE", False), "OTC": ("OTC", False)}
 _SNAPSHOT = re.compile(r"^sec-(\d{4}-\d{2}-\d{2})\.tsv$")
@@ -27,7 +32,8 @@ class Snapshot:
 
     as_of: str
     path: Path
-    sha256: str | None = None  # known for the bundled file (from MANIFEST), not for refreshed snapshots
+    sha256: str | None = None  # known for bundled files (from MANIFEST), not for refreshed snapshots
+    origin: str = REFRESHED  # BUNDLED, BUNDLED_HISTORY or REFRESHED
 
 
 def read_manifest(data_dir: Path) -> dict[str, dict[str, Any]]:
@@ -74,9 +80,43 @@ def read_rows(path: Path, columns: tuple[str, ...], sha256: str | None = None) -
     return rows
 
 
-def find_snapshots(bundled: Snapshot, snapshot_dir: Path | None) -> list[Snapshot]:
-    """The bundled SEC list and every `sec-YYYY-MM-DD.tsv` in snapshot_dir, oldest first; a snapshot wins a tie."""
-    by_date = {bundled.as_of: bundled}
+def bundled_history(data_dir: Path, manifest: dict[str, dict[str, Any]]) -> list[Snapshot]:
+    """The SEC lists in data_dir/history/ with their MANIFEST sha256 (checked when read); files are not opened.
+
+    Every `history/sec-YYYY-MM-DD.tsv` entry of MANIFEST.json must exist, dated as its name says, and every such
+    file in the folder must have an entry: ValueError otherwise.
+    """
+    found: list[Snapshot] = []
+    prefix = f"{HISTORY_DIR}/"
+    for name, entry in manifest.items():
+        if not name.startswith(prefix):
+            continue
+        match = _SNAPSHOT.match(name[len(prefix):])
+        if match is None:
+            raise ValueError(f"{data_dir}/MANIFEST.json: {name} is not named {prefix}sec-YYYY-MM-DD.tsv")
+        as_of = match.group(1)
+        dt.date.fromisoformat(as_of)
+        if entry.get("as_of") != as_of or not entry.get("sha256"):
+            raise ValueError(f"{data_dir}/MANIFEST.json: entry for {name} lacks sha256 or has as_of other than {as_of}")
+        path = data_dir / name
+        if not path.is_file():
+            raise ValueError(f"{path}: missing")
+        found.append(Snapshot(as_of, path, entry["sha256"], BUNDLED_HISTORY))
+    folder = data_dir / HISTORY_DIR
+    if folder.is_dir():
+        unlisted = sorted(p.name for p in folder.iterdir() if _SNAPSHOT.match(p.name) and
+                          f"{prefix}{p.name}" not in manifest)
+        if unlisted:
+            raise ValueError(f"{folder}: {', '.join(unlisted)} not in MANIFEST.json (run scripts/build_refdata.py)")
+    return found
+
+
+def find_snapshots(bundled: list[Snapshot], snapshot_dir: Path | None) -> list[Snapshot]:
+    """The bundled SEC lists and every `sec-YYYY-MM-DD.tsv` in snapshot_dir, oldest first.
+
+    Of two bundled lists with one date the later in `bundled` wins; a snapshot in snapshot_dir wins over both.
+    """
+    by_date = {b.as_of: b for b in bundled}
     if snapshot_dir is not None and snapshot_dir.is_dir():
         for path in snapshot_dir.iterdir():
             match = _SNAPSHOT.match(path.name)
@@ -91,32 +131,68 @@ def read_sec(snapshot: Snapshot) -> list[list[str]]:
     return read_rows(snapshot.path, SEC_COLUMNS, snapshot.sha256)
 
 
+def sec_lines(snapshot: Snapshot) -> list[str]:
+    """The data lines of one SEC snapshot, unsplit (checked like `read_sec`: sha256, header, four fields a line)."""
+    lines = read_lines(snapshot.path, SEC_COLUMNS, snapshot.sha256)[1:]
+    tabs = len(SEC_COLUMNS) - 1
+    if set(map(str.count, lines, itertools.repeat("\t"))) - {tabs}:
+        for number, line in enumerate(lines, start=2):
+            fields = line.count("\t") + 1
+            if fields != tabs + 1:
+                raise ValueError(f"{snapshot.path}:{number}: {fields} fields, expected {tabs + 1}")
+    return lines
+
+
+def sec_changes(snapshots: list[Snapshot]) -> Iterator[tuple[list[str], list[str], set[str]]]:
+    """Per snapshot, oldest first: (its lines, the lines not in the one before, in file order; the lines gone).
+
+    Consecutive SEC lists share almost every line, so comparing them line by line touches only what changed.
+    """
+    previous: set[str] = set()
+    for snapshot in snapshots:
+        lines = sec_lines(snapshot)
+        current = set(lines)
+        added = [line for line in lines if line not in previous] if previous else lines
+        yield lines, added, previous - current
+        previous = current
+
+
 def find_renames(snapshots: list[Snapshot]) -> dict[str, list[Rename]]:
-    """Renames by old canonical symbol: a CIK that lost exactly one ticker and gained exactly one between snapshots."""
+    """Renames by old canonical symbol: a CIK that lost exactly one ticker and gained exactly one between snapshots.
+
+    Only CIKs with a changed line are compared (the others hold the same tickers); the new ticker's exchange and
+    name are those of the CIK's own line.
+    """
     renames: dict[str, list[Rename]] = {}
     if len(snapshots) < 2:
         return renames
-    previous: dict[str, set[str]] | None = None
-    previous_as_of = ""
-    for snapshot in snapshots:
-        rows = read_sec(snapshot)
-        tickers: dict[str, set[str]] = {}
-        details: dict[str, tuple[str, str]] = {}
-        for cik, ticker, exchange, name in rows:
-            symbol = canonical(ticker)
-            tickers.setdefault(cik, set()).add(symbol)
-            details[symbol] = (exchange, name)
-        if previous is not None:
-            for cik, now in tickers.items():
-                before = previous.get(cik)
-                if not before:
+    previous_lines: list[str] = []
+    for at, (lines, added, gone) in enumerate(sec_changes(snapshots)):
+        if at:
+            ciks = {line.partition("\t")[0] for line in itertools.chain(added, gone)}
+            before, now = _tickers_by_cik(previous_lines, ciks), _tickers_by_cik(lines, ciks)
+            seen_old, seen_new = snapshots[at - 1].as_of, snapshots[at].as_of
+            for cik, held in now.items():
+                had = before.get(cik)
+                if not had:
                     continue
-                lost, gained = before - now, now - before
+                lost, gained = had.keys() - held.keys(), held.keys() - had.keys()
                 if len(lost) == 1 and len(gained) == 1:
                     old, new = next(iter(lost)), next(iter(gained))
-                    exchange, name = details[new]
+                    exchange, name = held[new]
                     venue = SEC_VENUES.get(exchange, (None, False))[0]
                     renames.setdefault(old, []).append(
-                        Rename(old, new, venue, name or None, previous_as_of, snapshot.as_of, SEC_SOURCE))
-        previous, previous_as_of = tickers, snapshot.as_of
+                        Rename(old, new, venue, name or None, seen_old, seen_new, SEC_SOURCE))
+        previous_lines = lines
     return renames
+
+
+def _tickers_by_cik(lines: list[str], ciks: set[str]) -> dict[str, dict[str, tuple[str, str]]]:
+    """For the CIKs in `ciks`, in order of first line: canonical symbol -> (exchange, name) of its lines."""
+    found: dict[str, dict[str, tuple[str, str]]] = {}
+    for line in lines:
+        cik, _, rest = line.partition("\t")
+        if cik in ciks:
+            ticker, exchange, name = rest.split("\t")
+            found.setdefault(cik, {})[canonical(ticker)] = (exchange, name)
+    return found

@@ -19,6 +19,15 @@ from enrich.refdata.index import DATA_DIR, RefdataError, ReferenceIndex, default
 FIXTURES = Path(__file__).parent / "fixtures" / "snapshots"
 REPO = Path(__file__).resolve().parents[2]
 DOCS = {"MANIFEST.json", "README.md"}
+MANIFEST = json.loads((DATA_DIR / "MANIFEST.json").read_text(encoding="utf-8"))["files"]
+BUNDLED_AS_OF = MANIFEST["sec_company_tickers.tsv"]["as_of"]
+HISTORY = sorted(name for name in MANIFEST if name.startswith("history/"))  # history/sec-DATE.tsv, oldest first
+BUNDLED = [*(name[len("history/sec-"):-len(".tsv")] for name in HISTORY), BUNDLED_AS_OF]  # every bundled list
+
+
+def data_files(root: Path) -> set[str]:
+    """The data files under `root`, as paths relative to it (as MANIFEST.json names them), docs left out."""
+    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()} - DOCS
 
 
 @pytest.fixture(scope="module")
@@ -172,9 +181,12 @@ def test_renames_from_snapshots():
     assert ix.listings("FB") == () or all(x.source != "sec-company-tickers" for x in ix.listings("FB"))
 
 
-def test_no_renames_without_snapshots(index):
-    assert index.renamed("FB") == ()
-    assert index.snapshots() == [index.as_of("sec-company-tickers")]
+def test_renames_from_bundled_history(index):
+    assert index.snapshots() == BUNDLED and BUNDLED[-1] == index.as_of("sec-company-tickers")
+    assert index.renamed("FB") == ()  # FB -> META (2022) predates the bundled history
+    assert [(r.old, r.new, r.venue_key, r.seen_old, r.seen_new) for r in index.renamed("MMC")] == [
+        ("MMC", "MRSH", "NYSE", "2026-01-29", "2026-03-05")]
+    assert [(r.new, r.seen_old, r.seen_new) for r in index.renamed("PSTG")] == [("P", "2026-03-25", BUNDLED_AS_OF)]
 
 
 def test_newest_snapshot_drives_listings(tmp_path):
@@ -191,7 +203,79 @@ def test_newest_snapshot_drives_listings(tmp_path):
 
 def test_missing_snapshot_dir_is_empty(tmp_path):
     ix = load_index(snapshot_dir=tmp_path / "not-yet")
-    assert len(ix.snapshots()) == 1
+    assert ix.snapshots() == BUNDLED
+
+
+# --- the bundled history ----------------------------------------------------------------------------
+
+
+def test_bundled_history_is_loaded_by_default(index):
+    assert BUNDLED[:3] == ["2026-01-29", "2026-03-05", "2026-03-25"] and len(BUNDLED) == 4
+    assert BUNDLED_AS_OF == "2026-06-02"
+    assert index.snapshots() == BUNDLED
+    files = index.info()["sec_snapshot_files"]
+    assert [(f["as_of"], f["origin"]) for f in files] == [
+        ("2026-01-29", "bundled history"), ("2026-03-05", "bundled history"), ("2026-03-25", "bundled history"),
+        (BUNDLED_AS_OF, "bundled")]
+    assert [Path(f["file"]) for f in files] == [DATA_DIR / name for name in HISTORY] + [
+        DATA_DIR / "sec_company_tickers.tsv"]
+    json.dumps(index.info())
+
+
+def test_bundled_history_is_read_lazily():
+    ix = load_index()
+    assert ix._history is None and ix._renames is None, "older lists are not read at load"
+    ix.history("AZN")
+    assert ix._history is not None and ix._renames is None
+    ix.renamed("AZN")
+    assert ix._renames is not None
+
+
+def test_venue_moves_in_bundled_history(index):
+    sec = "sec-company-tickers"
+    # AstraZeneca moved its US listing from Nasdaq to the NYSE between the lists of 2026-01-29 and 2026-03-05.
+    azn = [(as_of, x.venue_key, x.family_only) for as_of, x in index.history("AZN")]
+    assert azn == [("2026-03-25", "NYSE", True), ("2026-03-05", "NYSE", True), ("2026-01-29", "NASDAQ", False)]
+    assert venues(index, "AZN", sec) == {("NYSE", True)}
+    # Dime Community: Nasdaq in every list before the bundled one (2026-06-02), NYSE in it.
+    dcom = [(as_of, x.venue_key, x.family_only) for as_of, x in index.history("DCOM")]
+    assert dcom == [("2026-03-25", "NASDAQ", False), ("2026-03-05", "NASDAQ", False), ("2026-01-29", "NASDAQ", False)]
+    assert venues(index, "DCOM", sec) == {("NYSE", True)}
+
+
+def test_refreshed_snapshot_wins_a_tie_with_bundled_history(tmp_path):
+    shutil.copy(FIXTURES / "sec-2022-06-10.tsv", tmp_path / "sec-2026-03-05.tsv")
+    ix = load_index(snapshot_dir=tmp_path)
+    assert ix.snapshots() == BUNDLED
+    origins = {f["as_of"]: (f["origin"], f["file"]) for f in ix.info()["sec_snapshot_files"]}
+    assert origins["2026-03-05"] == ("snapshot_dir", str(tmp_path / "sec-2026-03-05.tsv"))
+    assert origins["2026-01-29"][0] == "bundled history"
+    assert [a for a, _ in ix.history("AZN")] == ["2026-03-25", "2026-01-29"]  # not in the fixture
+    assert "2026-03-05" in [a for a, _ in ix.history("META")]
+
+
+def test_corrupt_bundled_history_raises(data_copy):
+    path = data_copy / HISTORY[1]
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01  # one flipped bit: same size, same shape
+    path.write_bytes(bytes(data))
+    ix = load_index(data_copy)  # only the newest list is read at load
+    with pytest.raises(RefdataError, match="sha256"):
+        ix.history("AZN")
+    with pytest.raises(RefdataError, match="sha256"):
+        ix.renamed("AZN")
+
+
+def test_missing_bundled_history_raises(data_copy):
+    (data_copy / HISTORY[0]).unlink()
+    with pytest.raises(RefdataError, match="missing"):
+        load_index(data_copy)
+
+
+def test_unlisted_bundled_history_raises(data_copy):
+    shutil.copy(FIXTURES / "sec-2022-06-10.tsv", data_copy / "history" / "sec-2022-06-10.tsv")
+    with pytest.raises(RefdataError, match="not in MANIFEST"):
+        load_index(data_copy)
 
 
 # --- corrupt data ---------------------------------------------------------------------------------
@@ -269,6 +353,45 @@ def test_bad_older_snapshot_raises_on_renamed(tmp_path):
         ix.renamed("FB")
 
 
+def test_short_row_in_older_snapshot_raises_on_history(tmp_path):
+    (tmp_path / "sec-2000-01-01.tsv").write_text("cik\tticker\texchange\tname\n1\tABC\tNasdaq\n")
+    ix = load_index(snapshot_dir=tmp_path)
+    with pytest.raises(RefdataError, match=r"sec-2000-01-01.tsv:2: 3 fields, expected 4"):
+        ix.history("ABC")
+    with pytest.raises(RefdataError, match="3 fields"):
+        ix.renamed("ABC")
+
+
+def test_rename_names_the_issuer_itself(tmp_path):
+    """The new ticker's exchange and name come from the renamed CIK's own line, not another CIK's with it."""
+    header = "cik\tticker\texchange\tname\n"
+    (tmp_path / "sec-2000-01-01.tsv").write_text(header + "1\tOLDX\tNasdaq\tOld Name Inc\n")
+    (tmp_path / "sec-2000-02-01.tsv").write_text(
+        header + "1\tNEWX\tNasdaq\tOld Name Inc\n2\tNEWX\tNYSE\tOther Corp\n")
+    ix = load_index(snapshot_dir=tmp_path)
+    assert [(r.new, r.venue_key, r.name, r.seen_old, r.seen_new) for r in ix.renamed("OLDX")] == [
+        ("NEWX", "NASDAQ", "Old Name Inc", "2000-01-01", "2000-02-01")]
+
+
+def test_history_runs_across_gaps_and_changed_lines(tmp_path):
+    header = "cik\tticker\texchange\tname\n"
+    lists = {  # XQZA leaves and returns; XQZB changes CIK, not listing; XQZC moves venue
+        "2000-01-01": "1\tXQZA\tNasdaq\tX Corp\n2\tXQZB\tNYSE\tY Corp\n4\tXQZC\tNasdaq\tZ Corp\n",
+        "2000-02-01": "3\tXQZB\tNYSE\tY Corp\n4\tXQZC\tNYSE\tZ Corp\n",
+        "2000-03-01": "1\tXQZA\tNasdaq\tX Corp\n3\tXQZB\tNYSE\tY Corp\n4\tXQZC\tNYSE\tZ Corp\n",
+        "2099-01-01": "",
+    }
+    for as_of, body in lists.items():
+        (tmp_path / f"sec-{as_of}.tsv").write_text(header + body)
+    ix = load_index(snapshot_dir=tmp_path)
+    xqza = ix.history("XQZA")
+    assert [a for a, _ in xqza] == ["2000-03-01", "2000-01-01"] and xqza[0][1] is xqza[1][1]
+    assert [a for a, _ in ix.history("XQZB")] == ["2000-03-01", "2000-02-01", "2000-01-01"]
+    assert len({listing for _, listing in ix.history("XQZB")}) == 1
+    assert [(a, x.venue_key) for a, x in ix.history("XQZC")] == [
+        ("2000-03-01", "NYSE"), ("2000-02-01", "NYSE"), ("2000-01-01", "NASDAQ")]
+
+
 def test_bad_snapshot_date_raises(tmp_path):
     (tmp_path / "sec-2026-13-45.tsv").write_text("cik\tticker\texchange\tname\n")
     with pytest.raises(RefdataError):
@@ -279,9 +402,8 @@ def test_bad_snapshot_date_raises(tmp_path):
 
 
 def test_manifest_matches_files():
-    manifest = json.loads((DATA_DIR / "MANIFEST.json").read_text(encoding="utf-8"))["files"]
-    on_disk = {p.name for p in DATA_DIR.iterdir() if p.is_file()} - DOCS
-    assert on_disk == set(manifest), "every bundled data file is listed in MANIFEST.json, and only those"
+    manifest = MANIFEST
+    assert data_files(DATA_DIR) == set(manifest), "every bundled data file is listed in MANIFEST.json, and only those"
     for name, entry in manifest.items():
         data = (DATA_DIR / name).read_bytes()
         assert hashlib.sha256(data).hexdigest() == entry["sha256"], name
@@ -297,11 +419,25 @@ def test_manifest_matches_files():
 
 
 def test_bundled_files_have_no_stray_whitespace():
-    for path in DATA_DIR.iterdir():
-        if path.name in DOCS:
-            continue
-        for line in path.read_text(encoding="utf-8").split("\n")[:-1]:
-            assert "\r" not in line and line == line.strip(" "), f"{path.name}: {line!r}"
+    names = data_files(DATA_DIR)
+    assert any(name.startswith("history/") for name in names)
+    for name in names:
+        for line in (DATA_DIR / name).read_text(encoding="utf-8").split("\n")[:-1]:
+            assert "\r" not in line and line == line.strip(" "), f"{name}: {line!r}"
+
+
+def vtuple(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def test_bundled_as_of_is_the_first_release_of_the_content():
+    for name, version in (("sec_company_tickers.tsv", "5.34.0"), ("cusip_tickers.txt", "5.46.0")):
+        entry = MANIFEST[name]
+        assert entry["source"]["package"] == "edgartools", name
+        assert vtuple(entry["source"]["version"]) >= vtuple(version), name
+        assert f"({version}, uploaded {entry['as_of']})" in entry["as_of_kind"], name
+        assert entry["as_of_kind"].endswith(f"unchanged through {entry['source']['version']}"), name
+    assert not any(MANIFEST[name]["sha256"] == MANIFEST["sec_company_tickers.tsv"]["sha256"] for name in HISTORY)
 
 
 # --- the build script (a full rebuild needs the build venv: REFDATA_BUILD_PYTHON=/path/to/python) ----
@@ -313,12 +449,20 @@ needs_build_venv = pytest.mark.skipif(not BUILD_PYTHON, reason="set REFDATA_BUIL
 
 @needs_build_venv
 def test_build_is_deterministic_and_matches_bundled(tmp_path):
+    # A build without --history keeps the history/ files and their MANIFEST entries it finds in --out, so each
+    # output folder starts with the bundled ones; everything else is rebuilt from the pinned packages.
     for run in ("a", "b"):
-        subprocess.run([BUILD_PYTHON, "scripts/build_refdata.py", "--out", str(tmp_path / run)],
+        out = tmp_path / run
+        shutil.copytree(DATA_DIR / "history", out / "history")
+        shutil.copy(DATA_DIR / "MANIFEST.json", out / "MANIFEST.json")
+        subprocess.run([BUILD_PYTHON, "scripts/build_refdata.py", "--out", str(out)],
                        check=True, cwd=REPO, capture_output=True)
-    for path in (tmp_path / "a").iterdir():
-        assert path.read_bytes() == (tmp_path / "b" / path.name).read_bytes(), path.name
-        assert path.read_bytes() == (DATA_DIR / path.name).read_bytes(), f"{path.name} differs from bundled"
+    built = data_files(tmp_path / "a") | {"MANIFEST.json"}
+    assert built == data_files(DATA_DIR) | {"MANIFEST.json"}
+    for name in sorted(built):
+        data = (tmp_path / "a" / name).read_bytes()
+        assert data == (tmp_path / "b" / name).read_bytes(), name
+        assert data == (DATA_DIR / name).read_bytes(), f"{name} differs from bundled"
 
 
 def test_build_snapshot_from_sec_json(tmp_path):

@@ -24,7 +24,10 @@ REPO = Path(__file__).resolve().parents[2]
 FIXTURE = Path(__file__).parent / "fixtures" / "company_tickers_exchange.json"
 SNAPSHOTS = Path(__file__).parent / "fixtures" / "snapshots"
 MANIFEST = json.loads((DATA_DIR / "MANIFEST.json").read_text(encoding="utf-8"))["files"]
-BUNDLED_AS_OF = MANIFEST["sec_company_tickers.tsv"]["as_of"]  # 2026-10-23 at the time of writing
+BUNDLED_AS_OF = MANIFEST["sec_company_tickers.tsv"]["as_of"]  # 2026-06-02 at the time of writing
+# The bundled history (history/sec-DATE.tsv, loaded by default), oldest first; then every bundled list.
+HISTORY_DATES = sorted(name[len("history/sec-"):-len(".tsv")] for name in MANIFEST if name.startswith("history/"))
+BUNDLED = [*HISTORY_DATES, BUNDLED_AS_OF]
 SEC_JSON_GZ = "data/raw/sec_company_tickers/company_tickers_exchange_2025-12-14.json.gz"
 
 EXPECTED = [
@@ -157,13 +160,13 @@ def test_download_insists_on_a_user_agent_before_any_request(user_agent):
 def test_history_from_an_older_snapshot(tmp_path):
     rf.refresh(tmp_path, from_file=FIXTURE, as_of="2025-12-14")
     ix = load_index(snapshot_dir=tmp_path)
-    assert ix.snapshots() == ["2025-12-14", BUNDLED_AS_OF] and "2025-12-14" < BUNDLED_AS_OF
+    assert ix.snapshots() == ["2025-12-14", *BUNDLED] and "2025-12-14" < BUNDLED[0]
     husa = Listing("HUSA", "NYSE", SEC_SOURCE, "HOUSTON AMERICAN ENERGY CORP", None, True)
     assert ix.history("HUSA") == (("2025-12-14", husa),)
     assert ix.history("husa") == ix.history("HUSA")
     assert not any(x.source == SEC_SOURCE for x in ix.listings("HUSA")), "the bundled, newer list drives listings"
-    assert ix.history("BRK.B") == (("2025-12-14", Listing("BRK-B", "NYSE", SEC_SOURCE, "BERKSHIRE HATHAWAY INC",
-                                                          None, True)),)
+    brk = Listing("BRK-B", "NYSE", SEC_SOURCE, "BERKSHIRE HATHAWAY INC", None, True)
+    assert ix.history("BRK.B") == tuple((as_of, brk) for as_of in [*reversed(HISTORY_DATES), "2025-12-14"])
     assert ix.history("MEHCQ")[0][1].venue_key == "NYSE"
     assert ix.history("CBEX")[0][1].venue_key == "CBOE"
     assert ix.history("EXOTF")[0][1] == Listing("EXOTF", "OTC", SEC_SOURCE, "Example OTC Corp", None, False)
@@ -171,10 +174,22 @@ def test_history_from_an_older_snapshot(tmp_path):
     assert ix.history("ZZZZQX") == ()
 
 
-def test_history_is_empty_with_the_bundled_list_only():
-    ix = load_index()
+def test_history_is_empty_with_the_bundled_list_only(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data, ignore=shutil.ignore_patterns("history"))
+    doc = json.loads((data / "MANIFEST.json").read_text(encoding="utf-8"))
+    doc["files"] = {k: v for k, v in doc["files"].items() if not k.startswith("history/")}
+    (data / "MANIFEST.json").write_text(json.dumps(doc), encoding="utf-8")
+    ix = load_index(data)
+    assert ix.snapshots() == [BUNDLED_AS_OF]
     assert ix.history("MSFT") == () and ix.history("") == ()
     assert ix._history is None, "nothing read when there is no older snapshot"
+
+
+def test_bundled_history_is_read_on_first_use_only():
+    ix = load_index()
+    assert ix.snapshots() == BUNDLED and ix._history is None and ix._renames is None
+    assert ix.history("MSFT") and ix._history is not None
 
 
 def test_history_newest_first_and_never_the_newest(tmp_path):
@@ -182,11 +197,12 @@ def test_history_newest_first_and_never_the_newest(tmp_path):
         shutil.copy(path, tmp_path / path.name)
     shutil.copy(SNAPSHOTS / "sec-2022-06-08.tsv", tmp_path / "sec-2099-01-01.tsv")  # newest: drives listings
     ix = load_index(snapshot_dir=tmp_path)
-    assert ix.snapshots() == ["2022-06-08", "2022-06-10", BUNDLED_AS_OF, "2099-01-01"]
+    assert ix.snapshots() == ["2022-06-08", "2022-06-10", *BUNDLED, "2099-01-01"]
+    older = [*reversed(BUNDLED), "2022-06-10"]  # every list but the newest (2099), newest first
     brk = [(as_of, x.venue_key, x.family_only) for as_of, x in ix.history("BRK-B")]
-    assert brk == [(BUNDLED_AS_OF, "NYSE", True), ("2022-06-10", "NYSE", True), ("2022-06-08", "NYSE", True)]
+    assert brk == [(as_of, "NYSE", True) for as_of in [*older, "2022-06-08"]]
     assert [as_of for as_of, _ in ix.history("FB")] == ["2022-06-08"]  # the 2099 copy of it is the newest
-    assert [as_of for as_of, _ in ix.history("META")] == [BUNDLED_AS_OF, "2022-06-10"]
+    assert [as_of for as_of, _ in ix.history("META")] == older
     assert [(a, x.venue_key, x.family_only) for a, x in ix.history("PUBL")] == [("2022-06-10", "NYSE", True)]
     assert {x for _, x in ix.history("BRK-B")} == {ix.history("BRK-B")[0][1]}, "one Listing per run"
 
@@ -237,7 +253,9 @@ def test_cli_refresh_from_file(tmp_path):
     written, _, rest = result.stdout.partition("\n")
     assert Path(written) == tmp_path / "sec-2025-12-14.tsv" and Path(written).is_file()
     info = json.loads(rest)
-    assert info["sec_snapshots"] == ["2025-12-14", BUNDLED_AS_OF]
+    assert info["sec_snapshots"] == ["2025-12-14", *BUNDLED]
+    assert info["sec_snapshot_files"][0] == {"as_of": "2025-12-14", "origin": "snapshot_dir",
+                                             "file": str(tmp_path / "sec-2025-12-14.tsv")}
     assert info["sources"][SEC_SOURCE]["as_of"] == BUNDLED_AS_OF  # the older snapshot adds history only
     assert "older than" in result.stderr
 
@@ -292,7 +310,7 @@ def test_real_sec_list_2025_12_14(shared, tmp_path):
     assert sum(1 for r in rows if r[2] == "") == 265
     assert {r[2] for r in rows} == {"Nasdaq", "NYSE", "OTC", "CBOE", ""}  # the one "NYS" (MEHCQ) became NYSE
     ix = load_index(snapshot_dir=tmp_path / "snaps")
-    assert ix.snapshots() == ["2025-12-14", BUNDLED_AS_OF]
+    assert ix.snapshots() == ["2025-12-14", *BUNDLED]
     husa = ix.history("HUSA")
     assert [(as_of, x.venue_key, x.family_only) for as_of, x in husa] == [("2025-12-14", "NYSE", True)]
     # By December 2025 the SEC already listed the issuer (CIK 1156041) under its new name, with HUSA and AGIG.
