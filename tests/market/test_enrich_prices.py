@@ -73,3 +73,45 @@ def test_cli_text_with_prices_from_the_fake():
     assert result.returncode == 0, result.stderr.decode()
     mentions = by_symbol(json.loads(result.stdout))
     assert mentions["MSFT"]["price"]["last"] > 0
+
+
+def test_through_the_redis_cache_warm_then_redis_down(redis_server):
+    import uuid
+
+    from enrich.market.cache import QuoteCache
+    from enrich.market.yahoo import YahooSource
+
+    with FakeYahoo() as fake:
+        settings = Settings(market_data="yfinance", yahoo_base_url=fake.base_url, redis_url=redis_server.url)
+        services = build_services(settings)
+        cache = QuoteCache(redis_server.url, YahooSource(base_url=fake.base_url), prefix=f"t:{uuid.uuid4().hex}:")
+        services = services.__class__(settings, services.reference, services.refdata_versions, cache)
+        cold = enrich(ARTICLE, services).to_dict()
+        cache.drain(5)
+        assert fake.count(QUOTE_PATH) == 1
+        warm = enrich(ARTICLE, services).to_dict()
+        assert fake.count(QUOTE_PATH) == 1, "a warm document costs no upstream request"
+        assert [m["price"] for m in warm["mentions"]] == [
+            {**m["price"], "age_s": w["price"]["age_s"]} if m["price"] else None
+            for m, w in zip(cold["mentions"], warm["mentions"], strict=True)]
+        redis_server.stop()
+        down = enrich(ARTICLE, services).to_dict()
+        assert fake.count(QUOTE_PATH) == 1, "a Redis outage never turns into upstream requests"
+        assert {m["price_status"] for m in down["mentions"]} == {"unavailable"}
+        assert by_symbol(down)["XIACY"]["status"] == "corrected", "verdicts do not need Redis"
+        cache.close()
+
+
+def test_concurrent_cold_processes_cause_one_upstream_request(redis_server):
+    with FakeYahoo() as fake:
+        fake.delay_s = 0.8
+        env = {**os.environ, "ENRICH_MARKET_DATA": "yfinance", "ENRICH_YAHOO_BASE_URL": fake.base_url,
+               "REDIS_URL": redis_server.url, "ENRICH_PRICE_DEADLINE_MS": "5000"}
+        procs = [subprocess.Popen([sys.executable, "-m", "enrich", "text", "-"], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=env)
+                 for _ in range(4)]
+        outputs = [p.communicate(ARTICLE.encode(), timeout=60) for p in procs]
+        assert all(p.returncode == 0 for p in procs), [err.decode()[-500:] for _, err in outputs]
+        assert fake.count(QUOTE_PATH) == 1, "single flight across processes"
+    for out, _ in outputs:
+        assert by_symbol(json.loads(out))["MSFT"]["price"]["last"] > 0
