@@ -139,8 +139,10 @@ def run_children(argv: Sequence[str], runs: int) -> tuple[list[tuple[float, floa
     would report this process's RSS as its own. A fresh, small launcher process starts the children
     instead (subprocess.Popen, then os.wait4 on the pid); a child cannot report less than the launcher.
     """
+    # Offline, as the target is stated: prices (yfinance, pandas) are not part of this measurement.
+    env = {**os.environ, "ENRICH_MARKET_DATA": "offline"}
     done = subprocess.run([sys.executable, "-c", _LAUNCHER, json.dumps([list(argv), str(ROOT), runs])],
-                          cwd=ROOT, capture_output=True, text=True, timeout=60 + 60 * runs)
+                          cwd=ROOT, capture_output=True, text=True, timeout=60 + 60 * runs, env=env)
     if done.returncode != 0:
         raise RuntimeError(f"the launcher failed: {clip(one_line(done.stderr), 300)}")
     report = json.loads(done.stdout)
@@ -475,6 +477,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--hostile-size", type=int, default=200_000,
                         help="n, in characters, for the hostile inputs (default: 200,000)")
     parser.add_argument("--cli-runs", type=int, default=7, help="fresh CLI processes to time (default: 7)")
+    parser.add_argument("--undated", action="store_true",
+                        help="judge every article against today's lists, ignoring its date (the CLI's default)")
     args = parser.parse_args(argv)
     if args.repeat < 1 or (args.limit is not None and args.limit < 1):
         parser.error("--repeat and --limit must be at least 1")
@@ -486,6 +490,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     load_start = time.perf_counter()
     docs = load_corpus(CORPUS, args.limit)
+    if args.undated:
+        DATES.clear()
     load_seconds = time.perf_counter() - load_start
     texts = [text for _, text in docs]
     megabytes = sum(len(text.encode()) for text in texts) / 1e6

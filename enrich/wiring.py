@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -9,7 +11,7 @@ from config.settings import Settings
 from enrich.domain.model import Tag, Verdict
 from enrich.domain.reference import Reference
 from enrich.domain.verdicts import judge
-from enrich.market.model import MarketData
+from enrich.market.model import MarketData, QuoteResult
 
 VERDICT_CACHE_SIZE = 65_536
 
@@ -47,7 +49,29 @@ def build_services(settings: Settings | None = None) -> Services:
     settings = settings or Settings.from_env()
     reference = load_index(snapshot_dir=settings.refdata_dir)
     versions = {name: source.get("as_of") for name, source in reference.info()["sources"].items()}
-    return Services(settings=settings, reference=reference, refdata_versions=versions, market=build_market(settings))
+    return Services(settings=settings, reference=reference, refdata_versions=versions, market=LazyMarket(settings))
+
+
+class LazyMarket:
+    """The market-data adapter, built on the first quote request: a run without prices never imports yfinance."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._market: MarketData | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> MarketData:
+        """The adapter, built once."""
+        if self._market is None:
+            with self._lock:
+                if self._market is None:
+                    self._market = build_market(self._settings)
+        return self._market
+
+    def quotes(self, symbols: Sequence[str], deadline_s: float,
+               mics: Mapping[str, str] | None = None) -> dict[str, QuoteResult]:
+        """The adapter's answer."""
+        return self.get().quotes(symbols, deadline_s, mics)
 
 
 def build_market(settings: Settings) -> MarketData:
