@@ -436,7 +436,9 @@ class QuoteCache:
         if result.outcome != OK:
             return None
         try:
-            return self.lifetime(mic, now, fresh_open_s=self.fresh_open_s, stale_open_s=self.stale_open_s)
+            # The library's own lifetime never blocks a write on a calendar build (see hours.lifetime).
+            extra = {"block": False} if self.lifetime is hours.lifetime else {}
+            return self.lifetime(mic, now, fresh_open_s=self.fresh_open_s, stale_open_s=self.stale_open_s, **extra)
         except Exception:  # the calendar library must not lose a quote
             log.exception("lifetime failed for %s", mic)
             return hours.UNKNOWN

@@ -81,9 +81,17 @@ def calendar_name(mic: str | None) -> str:
 
 
 def lifetime(mic: str | None, now: float, *, fresh_open_s: float = FRESH_OPEN_S,
-             stale_open_s: float = STALE_OPEN_S) -> tuple[float, float]:
-    """(seconds a quote fetched `now` is fresh, seconds until it may be dropped) for a listing on `mic`."""
-    schedule = _schedule(calendar_name(mic), now)
+             stale_open_s: float = STALE_OPEN_S, block: bool = True) -> tuple[float, float]:
+    """(seconds a quote fetched `now` is fresh, seconds until it may be dropped) for a listing on `mic`.
+
+    With `block=False` a calendar not built yet in this process is built in the background and the answer is
+    the short UNKNOWN lifetime: a cache write never waits the 0.1–4 s a calendar takes to build.
+    """
+    name = calendar_name(mic)
+    if not block and not _built(name, now):
+        _build_later(name, now)
+        return UNKNOWN
+    schedule = _schedule(name, now)
     if schedule is None:
         return UNKNOWN
     i = bisect.bisect_right(schedule.opens, now) - 1  # the last session that opened at or before now
@@ -112,6 +120,31 @@ def warm(mics: list[str] | None = None, now: float | None = None) -> dict[str, f
         _schedule(name, now)
         taken[name] = time.perf_counter() - started
     return taken
+
+
+_building: set[str] = set()
+
+
+def _built(name: str, now: float) -> bool:
+    with _lock:
+        return (name, int(now // (7 * DAY))) in _schedules
+
+
+def _build_later(name: str, now: float) -> None:
+    """Build a calendar in a daemon thread, once at a time per name."""
+    with _lock:
+        if name in _building:
+            return
+        _building.add(name)
+
+    def build() -> None:
+        try:
+            _schedule(name, now)
+        finally:
+            with _lock:
+                _building.discard(name)
+
+    threading.Thread(target=build, name=f"calendar-{name}", daemon=True).start()
 
 
 def _schedule(name: str, now: float) -> _Schedule | None:

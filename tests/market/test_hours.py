@@ -109,3 +109,18 @@ def test_warm_builds_each_calendar_once():
     assert list(taken) == ["XNYS"]
     again = hours.warm(["XNAS"], now=at("2026-11-25T15:00:00"))
     assert again["XNYS"] < 0.01  # built already: a dictionary lookup
+
+
+def test_a_calendar_not_built_yet_never_blocks_a_non_blocking_caller():
+    import time as _time
+
+    from enrich.market import hours as h
+
+    now = 1_900_000_000.0  # a week no other test builds
+    assert not h._built("XTAE", now)
+    assert h.lifetime("XTAE", now, block=False) == h.UNKNOWN  # answered without the calendar, not after it
+    deadline = _time.monotonic() + 30
+    while not h._built("XTAE", now) and _time.monotonic() < deadline:
+        _time.sleep(0.05)
+    assert h._built("XTAE", now)
+    assert h.lifetime("XTAE", now, block=False) == h.lifetime("XTAE", now)
