@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,12 @@ MARKET_DATA_CHOICES = ("yfinance", "offline")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 DEFAULT_MAX_TEXT_BYTES = 16 * 1024 * 1024
 DEFAULT_MAX_MENTIONS = 5_000
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+RATE_WINDOWS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+_RATE = re.compile(r"^\s*(\d{1,9})\s*/\s*([a-z]+?)s?\s*$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.\-]+(:\d{1,5})?$|^\*$")
+_HOST = re.compile(r"^[A-Za-z0-9.\-:\[\]]+$")
 
 
 def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
@@ -25,6 +32,13 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> i
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
     if value < minimum:
         raise ConfigError(f"{name} must be at least {minimum}, not {value}")
+    return value
+
+
+def _port(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default)
+    if value > 65535:
+        raise ConfigError(f"{name} must be a TCP port (1-65535), not {value}")
     return value
 
 
@@ -46,6 +60,32 @@ def _url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | N
     return raw.rstrip("/")
 
 
+def _list(env: Mapping[str, str], name: str, pattern: re.Pattern[str], what: str, lower: bool = False
+          ) -> tuple[str, ...]:
+    items = [item.strip() for item in (env.get(name) or "").split(",") if item.strip()]
+    for item in items:
+        if not pattern.match(item.lower() if lower else item):
+            raise ConfigError(f"{name} must be a comma-separated list of {what}, not {item!r}")
+    return tuple(item.lower() if lower else item for item in items)
+
+
+def _rate(env: Mapping[str, str], name: str) -> tuple[int, int] | None:
+    raw = (env.get(name) or "").strip().lower()
+    if raw in ("", "off"):
+        return None
+    match = _RATE.match(raw)
+    if not match or match.group(2) not in RATE_WINDOWS or int(match.group(1)) < 1:
+        raise ConfigError(f"{name} must look like 120/minute (per second, minute, hour or day) or off, not {raw!r}")
+    return int(match.group(1)), RATE_WINDOWS[match.group(2)]
+
+
+def _host(env: Mapping[str, str], name: str, default: str) -> str:
+    raw = (env.get(name) or "").strip() or default
+    if not _HOST.match(raw):
+        raise ConfigError(f"{name} must be a host name or IP address, not {raw!r}")
+    return raw
+
+
 def _path(env: Mapping[str, str], name: str) -> Path | None:
     raw = env.get(name)
     return Path(raw).expanduser() if raw else None
@@ -63,12 +103,21 @@ class Settings:
     max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES
     max_mentions: int = DEFAULT_MAX_MENTIONS
     log_level: str = "INFO"
+    # The HTTP API (enrich/web, config/gunicorn.py).
+    host: str = "127.0.0.1"
+    port: int = 8000
+    web_concurrency: int = 2
+    web_threads: int = 4
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    api_keys: tuple[str, ...] = ()  # sha256 hex digests of the accepted keys; empty: no key needed
+    rate_limit: tuple[int, int] | None = None  # (requests, window in seconds) per key, or per client address
+    cors_origins: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Parse the environment (or `env`), raising ConfigError on the first bad value."""
         env = os.environ if env is None else env
-        return cls(
+        settings = cls(
             market_data=_choice(env, "ENRICH_MARKET_DATA", "yfinance", MARKET_DATA_CHOICES),
             yahoo_base_url=_url(env, "ENRICH_YAHOO_BASE_URL", ("http", "https")),
             redis_url=_url(env, "REDIS_URL", ("redis", "rediss", "unix")),
@@ -77,4 +126,15 @@ class Settings:
             max_text_bytes=_int(env, "ENRICH_MAX_TEXT_BYTES", DEFAULT_MAX_TEXT_BYTES),
             max_mentions=_int(env, "ENRICH_MAX_MENTIONS", DEFAULT_MAX_MENTIONS),
             log_level=_choice(env, "ENRICH_LOG_LEVEL", "INFO", LOG_LEVELS, upper=True),
+            host=_host(env, "HOST", "127.0.0.1"),
+            port=_port(env, "PORT", 8000),
+            web_concurrency=_int(env, "WEB_CONCURRENCY", 2),
+            web_threads=_int(env, "ENRICH_WEB_THREADS", 4),
+            max_body_bytes=_int(env, "ENRICH_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
+            api_keys=_list(env, "ENRICH_API_KEYS", _SHA256, "sha256 hex digests (python -m enrich apikey)", True),
+            rate_limit=_rate(env, "ENRICH_RATE_LIMIT"),
+            cors_origins=_list(env, "ENRICH_CORS_ORIGINS", _ORIGIN, "origins like https://example.com, or *"),
         )
+        if settings.rate_limit and not settings.redis_url:
+            raise ConfigError("ENRICH_RATE_LIMIT needs REDIS_URL: the counts live in Redis, shared by every worker")
+        return settings

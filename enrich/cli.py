@@ -1,4 +1,4 @@
-"""The command line: `text`, `batch` and `refdata`, all through the one use case."""
+"""The command line: `text`, `batch` and `refdata` through the one use case; `serve` the HTTP API; `apikey`."""
 
 from __future__ import annotations
 
@@ -50,6 +50,10 @@ def _parser() -> argparse.ArgumentParser:
                                                       "default for --download: today (UTC)")
     refresh.add_argument("--user-agent", help='for --download: "Name email@example.com" (the SEC requires one)')
     refresh.add_argument("--dir", help="the snapshot folder (default: ENRICH_REFDATA_DIR)")
+    commands.add_parser("serve", help="serve the HTTP API with gunicorn on $HOST:$PORT (default 127.0.0.1:8000)",
+                        description="Run gunicorn with config/gunicorn.py, as the Procfile's web line does: "
+                                    "HOST, PORT, WEB_CONCURRENCY and ENRICH_WEB_THREADS set where and how.")
+    commands.add_parser("apikey", help="make a new API key and the digest to add to ENRICH_API_KEYS")
     return parser
 
 
@@ -198,10 +202,26 @@ def _refdata(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from enrich.web.serve import serve
+
+    serve()  # becomes gunicorn; returns only by raising
+    return EXIT_OK
+
+
+def _apikey(args: argparse.Namespace) -> int:
+    from enrich.web.keys import new_key
+
+    key, digest = new_key()
+    print(f"key:    {key}\ndigest: {digest}\n"
+          f"Give the key to the client (X-API-Key: KEY); append the digest to ENRICH_API_KEYS (comma-separated).")
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command; errors are one line on stderr and a non-zero exit code."""
     args = _parser().parse_args(argv)
-    handler = {"text": _text, "batch": _batch, "refdata": _refdata}[args.command]
+    handler = {"text": _text, "batch": _batch, "refdata": _refdata, "serve": _serve, "apikey": _apikey}[args.command]
     try:
         return handler(args)
     except EnrichError as exc:

@@ -6,11 +6,12 @@ import time
 from collections import Counter
 
 from enrich import __version__
-from enrich.domain import fixes
+from enrich.domain import fixes, symbols
 from enrich.domain.live import with_live
 from enrich.domain.mentions import extract
-from enrich.domain.model import Enrichment, Mention
+from enrich.domain.model import Enrichment, Mention, Tag
 from enrich.domain.venues import VENUES
+from enrich.domain.verdicts import SEC
 from enrich.errors import TooLarge
 from enrich.market.context import live_listing, price_context
 from enrich.wiring import Services
@@ -32,8 +33,16 @@ def enrich(text: str, services: Services, *, as_of: str | None = None, prices: b
     if prices and mentions:
         _add_market_data(mentions, services)
     fixes.plan(text, mentions)
+    meta = _meta(mentions, services, as_of, prices)
+    if truncated:
+        meta["truncated"] = True
+        meta["warnings"] = [f"only the first {cap} tags were checked (ENRICH_MAX_MENTIONS)"]
+    return Enrichment(text=text, mentions=mentions, meta=meta)
+
+
+def _meta(mentions: list[Mention], services: Services, as_of: str | None, prices: bool) -> dict:
     counts = Counter(m.verdict.status for m in mentions)
-    meta = {
+    return {
         "version": __version__,
         "as_of": as_of,
         "counts": {status: counts.get(status, 0) for status in ("valid", "corrected", "unverified", "unknown",
@@ -41,10 +50,39 @@ def enrich(text: str, services: Services, *, as_of: str | None = None, prices: b
         "prices": services.settings.market_data if prices else "disabled",
         "refdata": services.refdata_versions,
     }
-    if truncated:
-        meta["truncated"] = True
-        meta["warnings"] = [f"only the first {cap} tags were checked (ENRICH_MAX_MENTIONS)"]
-    return Enrichment(text=text, mentions=mentions, meta=meta)
+
+
+def lookup(symbol: str, services: Services, *, venue_key: str | None = None, as_of: str | None = None,
+           prices: bool = True) -> Enrichment | None:
+    """One ticker judged as if an article tagged it `VENUE: SYMBOL`, with live evidence and price like any mention.
+
+    Without a venue: the symbol's best listing in the references (US venues first, the SEC first), else OTC for a
+    five-letter Y/F symbol (SPEC), else None. `meta.exchange_from` says which.
+    """
+    origin = "request"
+    if venue_key is None:
+        venue_key, origin = _best_venue(symbol, services), "reference"
+        if venue_key is None and symbols.is_foreign_otc_shape(symbols.canonical(symbol)):
+            venue_key, origin = "OTC", "symbol shape"
+        if venue_key is None:
+            return None
+    venue = VENUES[venue_key]
+    text = f"{venue.label}: {symbol}"
+    tag = Tag(span=(0, len(text)), venue_key=venue.key, venue_text=venue.label, venue_span=(0, len(venue.label)),
+              symbol=symbol, symbol_span=(len(text) - len(symbol), len(text)), group=0)
+    mentions = [Mention(tag=tag, verdict=services.verdict(tag, as_of), claimed_exchange=venue.label,
+                        claimed_mic=venue.mic)]
+    if prices:
+        _add_market_data(mentions, services)
+    return Enrichment(text=text, mentions=mentions, meta={**_meta(mentions, services, as_of, prices),
+                                                          "exchange_from": origin})
+
+
+def _best_venue(symbol: str, services: Services) -> str | None:
+    order = {key: n for n, key in enumerate(VENUES)}
+    listings = sorted(services.reference.listings(symbol), key=lambda x: (
+        not VENUES[x.venue_key].is_us, x.source != SEC, x.family_only, order[x.venue_key]))
+    return listings[0].venue_key if listings else None
 
 
 def _add_market_data(mentions: list[Mention], services: Services) -> None:
@@ -67,4 +105,4 @@ def fixed_text(enrichment: Enrichment) -> str:
     return fixes.apply(enrichment.text, enrichment.mentions)
 
 
-__all__ = ["Enrichment", "Mention", "enrich", "fixed_text"]
+__all__ = ["Enrichment", "Mention", "enrich", "fixed_text", "lookup"]

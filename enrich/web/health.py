@@ -1,0 +1,43 @@
+"""Liveness (/healthz: the process answers; touches nothing) and readiness (/readyz: data loaded, Redis up)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import abort
+
+from enrich.domain.verdicts import SEC
+from enrich.web.openapi import Blueprint
+from enrich.web.schemas import HealthSchema, ReadySchema
+from enrich.web.state import state
+from enrich.web.store import Unavailable
+
+blp = Blueprint("health", __name__, description="Probes for the orchestrator and the load balancer")
+HEALTHY = {"status": "ok"}
+
+
+@blp.route("/healthz")
+@blp.alt_response(200, schema=HealthSchema, success=True, description="The process answers")
+def healthz() -> dict[str, Any]:
+    """Alive: no Redis, no reference data, no work (the benchmark's framework ceiling)."""
+    return HEALTHY
+
+
+@blp.route("/readyz")
+@blp.alt_response(200, schema=ReadySchema, success=True, description="Ready for traffic")
+def readyz() -> dict[str, Any]:
+    """Ready: the reference data is loaded (with its as-of dates) and Redis answers when REDIS_URL is set."""
+    current = state()
+    refdata = {"ok": current.services.reference.as_of(SEC) is not None, "as_of": current.services.refdata_versions}
+    redis: dict[str, Any] = {"ok": True, "detail": "not configured (REDIS_URL unset)"}
+    if current.store is not None:
+        try:
+            current.store.ping()
+            redis = {"ok": True}
+        except Unavailable:  # the store logs why; the probe is public, so it names no address
+            redis = {"ok": False, "detail": "unreachable"}
+    checks = {"refdata": refdata, "redis": redis}
+    failing = [name for name, check in checks.items() if not check["ok"]]
+    if failing:
+        abort(503, code="not_ready", message=f"not ready: {', '.join(failing)}", details=checks)
+    return {"status": "ready", "checks": checks}

@@ -1,0 +1,90 @@
+"""Prometheus metrics: requests, latency, the quote cache's counters and the reference data's versions.
+
+Under gunicorn every worker writes its samples to PROMETHEUS_MULTIPROC_DIR (config/gunicorn.py sets it up) and a
+scrape of any worker adds them all up; without that variable (tests, `flask run`) the process's own registry serves.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import threading
+import time
+
+from flask import Flask, Response, g, request
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import generate_latest as exposition
+from prometheus_client.multiprocess import MultiProcessCollector
+
+from enrich import __version__
+from enrich.market.cache import CacheStats, QuoteCache
+from enrich.web.openapi import Blueprint
+from enrich.wiring import LazyMarket, Services
+
+REQUESTS = Counter("enrich_http_requests", "HTTP requests answered", ["route", "method", "status"])
+LATENCY = Histogram("enrich_http_request_duration_seconds", "Time to answer an HTTP request", ["route", "method"],
+                    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0))
+QUOTE_EVENTS = {f.name: Counter(f"enrich_quote_cache_{f.name}", f"Quote cache: {f.name.replace('_', ' ')}")
+                for f in dataclasses.fields(CacheStats) if not f.name.startswith("_")}
+REFDATA = Gauge("enrich_refdata_info", "Loaded reference sources and their as-of dates (value 1)",
+                ["source", "as_of"], multiprocess_mode="max")
+BUILD = Gauge("enrich_build_info", "The service's version (value 1)", ["version"], multiprocess_mode="max")
+METHODS = frozenset({"GET", "POST", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
+
+blp = Blueprint("metrics", __name__, description="Prometheus metrics")
+
+
+class _CacheSync:
+    """Carries the quote cache's per-process counters (QuoteCache.stats) into Prometheus counters."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.lock = threading.Lock()
+        self.stats: CacheStats | None = None
+        self.seen: dict[str, int] = {}
+
+    def __call__(self) -> None:
+        market = self.services.market
+        if isinstance(market, LazyMarket):
+            market = market._market  # only once built: reading it must not build it (and import yfinance)
+        if not isinstance(market, QuoteCache):
+            return
+        with self.lock:
+            if market.stats is not self.stats:  # a new process, or a new cache: its counters start at zero
+                self.stats, self.seen = market.stats, {}
+            now = market.stats.snapshot()
+            for name, value in now.items():
+                delta = value - self.seen.get(name, 0)
+                if delta > 0 and name in QUOTE_EVENTS:
+                    QUOTE_EVENTS[name].inc(delta)
+            self.seen = now
+
+
+@blp.route("/metrics")
+@blp.doc(responses={"200": {"description": "Prometheus text format",
+                            "content": {"text/plain": {"schema": {"type": "string"}}}}})
+def metrics() -> Response:
+    """Prometheus metrics of every worker."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)
+    else:
+        registry = REGISTRY
+    return Response(exposition(registry), content_type=CONTENT_TYPE_LATEST)
+
+
+def init_app(app: Flask, services: Services) -> None:
+    """Count and time every request by route (not path: unknown paths share one label) and publish versions."""
+    BUILD.labels(__version__).set(1)
+    for source, as_of in services.refdata_versions.items():
+        REFDATA.labels(source, as_of or "unknown").set(1)
+    sync = _CacheSync(services)
+
+    @app.after_request
+    def _observe(response: Response) -> Response:
+        route = request.url_rule.rule if request.url_rule is not None else "<unmatched>"
+        method = request.method if request.method in METHODS else "OTHER"
+        REQUESTS.labels(route, method, str(response.status_code)).inc()
+        LATENCY.labels(route, method).observe(time.perf_counter() - g.started)
+        sync()
+        return response

@@ -1,0 +1,216 @@
+"""Marshmallow schemas of the HTTP API: they validate requests and document every answer in /openapi.json."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates
+
+from enrich.domain.model import STATUSES
+from enrich.domain.venues import venue_for
+
+SYMBOL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.&\- ]{0,19}$")
+PRICE_STATUSES = ("disabled", "unavailable", "rate_limited", "not_found")
+
+
+class StrictBoolean(fields.Boolean):
+    """JSON `true` or `false` only: 1, "yes" and "true" are not booleans in a JSON body."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+class _Date(fields.Date):
+    """An ISO date, YYYY-MM-DD, loaded as that string (the form the use case takes)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        return super()._deserialize(value, attr, data, **kwargs).isoformat()
+
+
+# --- requests ----------------------------------------------------------------------------------------------
+
+
+class EnrichRequest(Schema):
+    """POST /v1/enrich: one article."""
+
+    text = fields.String(required=True, metadata={"description": "the article, any length up to the body limit",
+                                                  "example": "Xiaomi (NASDAQ: XIACY) and meta (NASDAQ: Meta) fell."})
+    as_of = _Date(load_default=None, allow_none=True,
+                  metadata={"description": "the article's date; listings are checked as they were then"})
+    prices = StrictBoolean(load_default=True, metadata={"description": "add price context (default true)"})
+
+
+class TickerPath(Schema):
+    """The symbol in GET /v1/tickers/{symbol}."""
+
+    symbol = fields.String(required=True, validate=validate.Regexp(SYMBOL, error="not a ticker symbol"),
+                           metadata={"description": "as written: MSFT, BRK.B, 1810, Meta", "example": "MSFT"})
+
+
+class TickerQuery(Schema):
+    """GET /v1/tickers/{symbol}?exchange=&as_of=&prices=."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    exchange = fields.String(load_default=None, validate=validate.Length(max=60), metadata={
+        "description": "the venue as an article writes it (NASDAQ, Nasdaq GS, TSX, HKEX, OTC Pink, ...); "
+                       "omitted: the symbol's best listing in the reference data, US venues first",
+        "example": "NASDAQ"})
+    as_of = _Date(load_default=None, metadata={"description": "judge the listing as of this date"})
+    prices = fields.Boolean(load_default=True, truthy={"true", "1"}, falsy={"false", "0"},
+                            metadata={"description": "add price context (default true)"})
+
+    @validates("exchange")
+    def _known(self, value: str | None, **kwargs: Any) -> None:
+        if value is not None and venue_for(value) is None:
+            raise ValidationError(f"unknown exchange {value!r}")
+
+    @post_load
+    def _venue_key(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        venue = venue_for(data["exchange"]) if data["exchange"] is not None else None
+        return {**data, "venue_key": venue.key if venue else None}
+
+
+# --- answers (documentation and conformance tests; the domain's to_dict() writes them) -----------------------
+
+
+class ClaimedSchema(Schema):
+    exchange = fields.String(required=True, metadata={"example": "NASDAQ"})
+    mic = fields.String(required=True, metadata={"example": "XNAS"})
+    symbol = fields.String(required=True, metadata={"description": "exactly as written", "example": "XIACY"})
+
+
+class ResolvedSchema(Schema):
+    symbol = fields.String(required=True)
+    exchange = fields.String(required=True)
+    mic = fields.String(required=True)
+    yahoo_symbol = fields.String(required=True)
+    name = fields.String(required=True, allow_none=True)
+    currency = fields.String(required=True, allow_none=True)
+    kind = fields.String(required=True, allow_none=True)
+
+
+class CorrectionSchema(Schema):
+    field = fields.String(required=True)
+    from_ = fields.String(required=True, data_key="from")
+    to = fields.String(required=True)
+    reason = fields.String(required=True)
+
+
+class EvidenceSchema(Schema):
+    source = fields.String(required=True)
+    as_of = fields.String(required=True, allow_none=True)
+    finding = fields.String(required=True)
+
+
+class ConvertedSchema(Schema):
+    last = fields.Float(allow_none=True)
+    previous_close = fields.Float(allow_none=True)
+    change = fields.Float(allow_none=True)
+    currency = fields.String()
+
+
+class PriceSchema(Schema):
+    last = fields.Float(required=True, allow_none=True)
+    currency = fields.String(required=True, allow_none=True)
+    previous_close = fields.Float(required=True, allow_none=True)
+    change = fields.Float(required=True, allow_none=True)
+    change_pct = fields.Float(required=True, allow_none=True)
+    as_of = fields.String(required=True, allow_none=True)
+    market_state = fields.String(required=True, allow_none=True)
+    source = fields.String(required=True)
+    age_s = fields.Integer(required=True)
+    stale = fields.Boolean(required=True)
+    converted = fields.Nested(ConvertedSchema, metadata={"description": "minor-unit quotes (GBp) in the major unit"})
+    unit_note = fields.String()
+
+
+class SpanSchema(Schema):
+    span = fields.List(fields.Integer(), required=True, validate=validate.Length(equal=2),
+                       metadata={"description": "[start, end) in Python str indices of the input"})
+    text = fields.String(required=True)
+
+
+class VerdictSchema(Schema):
+    """What the mention and the ticker answers share: the claim, the verdict and the price."""
+
+    claimed = fields.Nested(ClaimedSchema, required=True)
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    resolved = fields.Nested(ResolvedSchema, required=True, allow_none=True)
+    corrections = fields.List(fields.Nested(CorrectionSchema), required=True)
+    confidence = fields.Float(required=True)
+    evidence = fields.List(fields.Nested(EvidenceSchema), required=True)
+    candidates = fields.List(fields.Nested(ResolvedSchema), metadata={"description": "when ambiguous"})
+    price = fields.Nested(PriceSchema, required=True, allow_none=True)
+    price_status = fields.String(validate=validate.OneOf(PRICE_STATUSES), allow_none=True,
+                                 metadata={"description": "why price is null"})
+    price_detail = fields.String()
+
+
+class CompanySchema(Schema):
+    text = fields.String(required=True)
+    span = fields.List(fields.Integer(), required=True)
+
+
+class MentionSchema(VerdictSchema):
+    """One tag found in the article."""
+
+    span = fields.List(fields.Integer(), required=True, metadata={"description": "[start, end) of the tag"})
+    text = fields.String(required=True, metadata={"description": "the input's text at span"})
+    company = fields.Nested(CompanySchema, required=True, allow_none=True)
+    fix = fields.Nested(SpanSchema, metadata={"description": "replace span of the input with text to apply "
+                                                             "the corrections"})
+
+
+class MetaSchema(Schema):
+    version = fields.String(required=True)
+    as_of = fields.String(required=True, allow_none=True)
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    prices = fields.String(required=True, metadata={"description": "yfinance, offline or disabled"})
+    refdata = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True), required=True,
+                          metadata={"description": "as-of date of each reference source"})
+    truncated = fields.Boolean()
+    warnings = fields.List(fields.String())
+
+
+class EnrichmentSchema(Schema):
+    """Every tag in the article, checked, corrected where wrong, with prices."""
+
+    mentions = fields.List(fields.Nested(MentionSchema), required=True)
+    meta = fields.Nested(MetaSchema, required=True)
+
+
+class TickerMetaSchema(MetaSchema):
+    exchange_from = fields.String(required=True, validate=validate.OneOf(("request", "reference", "symbol shape")),
+                                  metadata={"description": "where the exchange came from"})
+
+
+class TickerSchema(VerdictSchema):
+    """One ticker judged as if an article had tagged it EXCHANGE: SYMBOL."""
+
+    meta = fields.Nested(TickerMetaSchema, required=True)
+
+
+class HealthSchema(Schema):
+    status = fields.String(required=True, metadata={"example": "ok"})
+
+
+class ReadySchema(Schema):
+    status = fields.String(required=True, metadata={"example": "ready"})
+    checks = fields.Dict(required=True, metadata={"description": "refdata (loaded, as-of dates) and redis"})
+
+
+class ErrorBodySchema(Schema):
+    code = fields.String(required=True, metadata={"example": "invalid_input"})
+    message = fields.String(required=True)
+    details = fields.Raw(metadata={"description": "per-field messages on 422; more context elsewhere"})
+
+
+class ErrorSchema(Schema):
+    """The one error shape of every non-2xx answer."""
+
+    error = fields.Nested(ErrorBodySchema, required=True)

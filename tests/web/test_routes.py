@@ -1,0 +1,112 @@
+"""A round trip through every route of the API."""
+
+from __future__ import annotations
+
+import re
+
+from tests.web.conftest import ARTICLE, by_symbol
+
+
+def test_enrich_returns_the_same_document_as_the_use_case(client, app):
+    from enrich.service import enrich
+
+    response = client.post("/v1/enrich", json={"text": ARTICLE, "as_of": "2026-11-27", "prices": False})
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    document = response.get_json()
+    services = app.extensions["enrich"].services
+    assert document == enrich(ARTICLE, services, as_of="2026-11-27", prices=False).to_dict()
+    mentions = by_symbol(document)
+    assert mentions["XIACY"]["status"] == "corrected" and mentions["XIACY"]["resolved"]["exchange"] == "OTC"
+    assert mentions["Meta"]["resolved"]["symbol"] == "META"
+    assert mentions["MSFT"]["status"] == "valid" and mentions["MSFT"]["price_status"] == "disabled"
+    assert document["meta"]["as_of"] == "2026-11-27" and document["meta"]["prices"] == "disabled"
+    assert list(document["mentions"][0])[:3] == ["span", "text", "claimed"], "fields keep the service's order"
+
+
+def test_enrich_defaults_to_prices_from_the_configured_source(client):
+    document = client.post("/v1/enrich", json={"text": "Microsoft (Nasdaq: MSFT)"}).get_json()
+    assert document["meta"]["prices"] == "offline" and document["meta"]["as_of"] is None
+
+
+def test_enrich_accepts_an_article_without_tags(client):
+    response = client.post("/v1/enrich", json={"text": ""})
+    assert response.status_code == 200 and response.get_json()["mentions"] == []
+
+
+def test_ticker_with_an_exchange(client):
+    response = client.get("/v1/tickers/Meta?exchange=Nasdaq GS&prices=false")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["claimed"] == {"exchange": "NASDAQ", "mic": "XNAS", "symbol": "Meta"}
+    assert body["status"] == "corrected" and body["resolved"]["symbol"] == "META"
+    assert body["corrections"][0]["field"] == "symbol"
+    assert body["price"] is None and body["price_status"] == "disabled"
+    assert body["meta"]["exchange_from"] == "request" and body["meta"]["prices"] == "disabled"
+    assert not {"span", "text", "company", "fix"} & set(body)
+
+
+def test_ticker_without_an_exchange_takes_the_best_listing_us_first(client):
+    body = client.get("/v1/tickers/VOD").get_json()  # NASDAQ (SEC) and LSE (pytickersymbols)
+    assert body["claimed"]["exchange"] == "NASDAQ" and body["status"] == "valid"
+    assert body["meta"]["exchange_from"] == "reference"
+    assert client.get("/v1/tickers/BRK.B").get_json()["resolved"]["yahoo_symbol"] == "BRK-B"
+
+
+def test_ticker_of_a_foreign_otc_shape_goes_to_otc(client):
+    body = client.get("/v1/tickers/XIACY").get_json()
+    assert body["claimed"]["exchange"] == "OTC" and body["meta"]["exchange_from"] == "symbol shape"
+
+
+def test_ticker_outside_the_references_on_a_venue_they_do_not_cover(client):
+    body = client.get("/v1/tickers/1810?exchange=HKEX&as_of=2026-01-05").get_json()
+    assert body["status"] == "unverified" and body["resolved"]["yahoo_symbol"] == "1810.HK"
+    assert body["meta"]["as_of"] == "2026-01-05"
+
+
+def test_ticker_nobody_lists_is_404_with_a_hint(client):
+    response = client.get("/v1/tickers/QQQQZ1")
+    assert response.status_code == 404
+    assert "?exchange=" in response.get_json()["error"]["message"]
+
+
+def test_healthz_and_readyz(client):
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    checks = ready.get_json()["checks"]
+    assert checks["refdata"]["ok"] and re.match(r"\d{4}-\d\d-\d\d", checks["refdata"]["as_of"]["sec-company-tickers"])
+    assert checks["redis"] == {"ok": True, "detail": "not configured (REDIS_URL unset)"}
+
+
+def test_metrics_count_requests_by_route_and_publish_versions(client):
+    client.get("/healthz")
+    client.get("/v1/tickers/MSFT?prices=false")
+    client.get("/no/such/path/12345")
+    text = client.get("/metrics").get_data(as_text=True)
+    assert re.search(r'enrich_http_requests_total\{method="GET",route="/healthz",status="200"\} \d', text)
+    assert 'route="/v1/tickers/<symbol>"' in text
+    assert 'route="<unmatched>",status="404"' in text and "/no/such/path" not in text
+    assert "enrich_http_request_duration_seconds_bucket" in text
+    assert 'enrich_refdata_info{as_of="' in text and "enrich_build_info" in text
+    assert "enrich_quote_cache_hits_total" in text and "enrich_quote_cache_upstream_failures_total" in text
+
+
+def test_openapi_document_and_offline_docs(client):
+    spec = client.get("/openapi.json").get_json()
+    assert spec["openapi"].startswith("3.") and {"/v1/enrich", "/v1/tickers/{symbol}", "/healthz", "/readyz",
+                                                  "/metrics"} <= set(spec["paths"])
+    assert spec["components"]["schemas"]["EnrichRequest"]["required"] == ["text"]
+    assert spec["components"]["schemas"]["Error"]["properties"]["error"]
+    page = client.get("/docs").get_data(as_text=True)
+    assert "/openapi.json" in page and "http://" not in page and "https://" not in page, "no CDN"
+    for asset in re.findall(r'(?:href|src)="([^"]+)"', page):
+        with client.get("/" + asset) as response:
+            assert response.status_code == 200 and len(response.data) > 1000, asset
+
+
+def test_request_id_is_echoed_or_made(client):
+    assert client.get("/healthz", headers={"X-Request-ID": "req-42.a:b"}).headers["X-Request-ID"] == "req-42.a:b"
+    made = client.get("/healthz", headers={"X-Request-ID": "bad id\twith junk"}).headers["X-Request-ID"]
+    assert re.fullmatch(r"[0-9a-f]{32}", made)
+    assert client.get("/healthz", headers={"X-Request-ID": "x" * 500}).headers["X-Request-ID"] != "x" * 500
+    assert client.get("/nope").headers["X-Request-ID"], "errors carry one too"
