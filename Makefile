@@ -1,4 +1,4 @@
-# A newcomer's two commands: `make demo` and `make test`. Both set up .venv first when needed.
+# A newcomer's commands: `make up` (the whole service), `make demo` and `make test`. Each sets up .venv when needed.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -10,8 +10,12 @@ $(VENV)/.installed: $(BIN)/activate requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-.PHONY: install demo test lint bench refdata
+.PHONY: install up demo test lint bench refdata
 install: $(VENV)/.installed
+
+# Everything on this machine: an embedded Redis, gunicorn and a worker, offline; prints where to look. Ctrl-C stops it.
+up: install
+	$(BIN)/python -m enrich up --offline
 
 demo: install
 	ENRICH_MARKET_DATA=offline $(BIN)/python -m enrich text examples/article.txt --indent 2

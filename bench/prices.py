@@ -24,6 +24,14 @@ absent; the whole run is skipped (exit 0) when there is neither a redis-server n
 
 from __future__ import annotations
 
+import os
+import sys
+
+# Run as `python bench/<name>.py`, this folder comes first on sys.path, where http.py and queue.py would stand in for
+# the standard library's modules: drop it before anything else is imported (`python -m bench.<name>` needs nothing).
+_HERE = os.path.dirname(os.path.realpath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.realpath(p or os.curdir) != _HERE]
+
 import argparse
 import dataclasses
 import datetime as dt

@@ -15,6 +15,7 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 DEFAULT_MAX_TEXT_BYTES = 16 * 1024 * 1024
 DEFAULT_MAX_MENTIONS = 5_000
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+DEFAULT_MAX_JOB_BODY_BYTES = 64 * 1024 * 1024
 RATE_WINDOWS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 _RATE = re.compile(r"^\s*(\d{1,9})\s*/\s*([a-z]+?)s?\s*$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -99,6 +100,7 @@ class Settings:
     yahoo_base_url: str | None = None
     redis_url: str | None = None
     price_deadline_ms: int = 1000
+    quote_local_ttl_ms: int = 1000
     refdata_dir: Path | None = None
     max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES
     max_mentions: int = DEFAULT_MAX_MENTIONS
@@ -112,6 +114,17 @@ class Settings:
     api_keys: tuple[str, ...] = ()  # sha256 hex digests of the accepted keys; empty: no key needed
     rate_limit: tuple[int, int] | None = None  # (requests, window in seconds) per key, or per client address
     cors_origins: tuple[str, ...] = ()
+    # Batch jobs (enrich/jobs): RQ workers, chunks of documents, leases that a dead worker lets expire.
+    job_chunk: int = 100  # documents per RQ job
+    job_ttl_s: int = 86_400  # how long a job's documents, progress and results stay in Redis
+    job_lease_s: int = 30  # a running chunk's lease; a worker that stops renewing it loses the chunk
+    job_reap_s: int = 5  # how often a worker looks for chunks whose lease expired
+    job_max_attempts: int = 3  # runs of a chunk before its unfinished documents are recorded as failed
+    job_timeout_s: int = 600  # the longest one chunk may run before RQ stops it (then it is retried)
+    max_job_documents: int = 10_000
+    max_job_body_bytes: int = DEFAULT_MAX_JOB_BODY_BYTES  # POST /v1/jobs only; every other route: max_body_bytes
+    job_test_delay_ms: int = 0  # tests only: a pause before each document, so a test can kill a busy worker
+    redis_retry_s: int = 15  # workers and `submit`: how long a Redis command is retried while Redis is unreachable
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -122,6 +135,7 @@ class Settings:
             yahoo_base_url=_url(env, "ENRICH_YAHOO_BASE_URL", ("http", "https")),
             redis_url=_url(env, "REDIS_URL", ("redis", "rediss", "unix")),
             price_deadline_ms=_int(env, "ENRICH_PRICE_DEADLINE_MS", 1000),
+            quote_local_ttl_ms=_int(env, "ENRICH_QUOTE_LOCAL_TTL_MS", 1000, minimum=0),
             refdata_dir=_path(env, "ENRICH_REFDATA_DIR"),
             max_text_bytes=_int(env, "ENRICH_MAX_TEXT_BYTES", DEFAULT_MAX_TEXT_BYTES),
             max_mentions=_int(env, "ENRICH_MAX_MENTIONS", DEFAULT_MAX_MENTIONS),
@@ -134,6 +148,16 @@ class Settings:
             api_keys=_list(env, "ENRICH_API_KEYS", _SHA256, "sha256 hex digests (python -m enrich apikey)", True),
             rate_limit=_rate(env, "ENRICH_RATE_LIMIT"),
             cors_origins=_list(env, "ENRICH_CORS_ORIGINS", _ORIGIN, "origins like https://example.com, or *"),
+            job_chunk=_int(env, "ENRICH_JOB_CHUNK", 100),
+            job_ttl_s=_int(env, "ENRICH_JOB_TTL_S", 86_400),
+            job_lease_s=_int(env, "ENRICH_JOB_LEASE_S", 30),
+            job_reap_s=_int(env, "ENRICH_JOB_REAP_S", 5),
+            job_max_attempts=_int(env, "ENRICH_JOB_MAX_ATTEMPTS", 3),
+            job_timeout_s=_int(env, "ENRICH_JOB_TIMEOUT_S", 600),
+            max_job_documents=_int(env, "ENRICH_MAX_JOB_DOCUMENTS", 10_000),
+            max_job_body_bytes=_int(env, "ENRICH_MAX_JOB_BODY_BYTES", DEFAULT_MAX_JOB_BODY_BYTES),
+            job_test_delay_ms=_int(env, "ENRICH_JOB_TEST_DELAY_MS", 0, minimum=0),
+            redis_retry_s=_int(env, "ENRICH_REDIS_RETRY_S", 15, minimum=0),
         )
         if settings.rate_limit and not settings.redis_url:
             raise ConfigError("ENRICH_RATE_LIMIT needs REDIS_URL: the counts live in Redis, shared by every worker")

@@ -1,4 +1,5 @@
-"""The command line: `text`, `batch` and `refdata` through the one use case; `serve` the HTTP API; `apikey`."""
+"""The command line: `text`, `batch` and `refdata` through the one use case; `serve` the HTTP API; `worker` and
+`submit` the job queue; `up` all of it locally; `apikey`."""
 
 from __future__ import annotations
 
@@ -54,6 +55,25 @@ def _parser() -> argparse.ArgumentParser:
                         description="Run gunicorn with config/gunicorn.py, as the Procfile's web line does: "
                                     "HOST, PORT, WEB_CONCURRENCY and ENRICH_WEB_THREADS set where and how.")
     commands.add_parser("apikey", help="make a new API key and the digest to add to ENRICH_API_KEYS")
+    worker = commands.add_parser("worker", help="run a queue worker (RQ) that enriches submitted jobs",
+                                 description="Work the job queue in REDIS_URL until SIGTERM, as the Procfile's worker "
+                                             "line does; run as many as you like, on as many machines.")
+    worker.add_argument("--burst", action="store_true", help="stop once the queue is empty")
+    worker.add_argument("--name", help="the worker's name in RQ (default: a random one)")
+    submit = commands.add_parser("submit", help="submit a JSONL file of {id, text, as_of?} lines as one job",
+                                 description="Put the documents on the job queue in REDIS_URL; print the job id, or "
+                                             "with --wait follow it and write every result as JSONL, in order.")
+    submit.add_argument("input", help="a JSONL file, or - for standard input")
+    submit.add_argument("--wait", action="store_true", help="wait for the results (progress bar on a terminal)")
+    submit.add_argument("-o", "--output", default="-", help="with --wait: where to write them (default: stdout)")
+    submit.add_argument("--no-prices", action="store_true", help="skip price context")
+    submit.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+    up = commands.add_parser("up", help="start everything locally: Redis (embedded), gunicorn, a worker",
+                             description="Start Redis (an embedded one when REDIS_URL is unset), the web server and "
+                                         "the workers; print where to look; Ctrl-C stops them all.")
+    up.add_argument("--offline", action="store_true", help="no network: ENRICH_MARKET_DATA=offline")
+    up.add_argument("--workers", type=int, default=1, help="worker processes (default: 1)")
+    up.add_argument("--redis-port", type=int, help="the embedded Redis's port (default: a free one)")
     return parser
 
 
@@ -218,10 +238,30 @@ def _apikey(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _up(args: argparse.Namespace) -> int:
+    from enrich.local import up
+
+    return up(offline=args.offline, workers=args.workers, redis_port=args.redis_port)
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from enrich.jobs.commands import worker
+
+    return worker(args.burst, args.name)
+
+
+def _submit(args: argparse.Namespace) -> int:
+    from enrich.jobs.commands import submit_file
+
+    return submit_file(args.input, wait=args.wait, output=args.output, prices=not args.no_prices,
+                       progress=sys.stderr.isatty() and not args.no_progress)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command; errors are one line on stderr and a non-zero exit code."""
     args = _parser().parse_args(argv)
-    handler = {"text": _text, "batch": _batch, "refdata": _refdata, "serve": _serve, "apikey": _apikey}[args.command]
+    handler = {"text": _text, "batch": _batch, "refdata": _refdata, "serve": _serve, "apikey": _apikey,
+               "up": _up, "worker": _worker, "submit": _submit}[args.command]
     try:
         return handler(args)
     except EnrichError as exc:

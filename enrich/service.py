@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Iterator, Sequence
 
 from enrich import __version__
 from enrich.domain import fixes, symbols
@@ -12,32 +13,58 @@ from enrich.domain.mentions import extract
 from enrich.domain.model import Enrichment, Mention, Tag
 from enrich.domain.venues import VENUES
 from enrich.domain.verdicts import SEC
-from enrich.errors import TooLarge
+from enrich.errors import EnrichError, TooLarge
 from enrich.market.context import live_listing, price_context
 from enrich.wiring import Services
 
 
 def enrich(text: str, services: Services, *, as_of: str | None = None, prices: bool = True) -> Enrichment:
     """Find every tag in `text`, judge it against the references and plan the fix for each correction."""
+    (result,) = enrich_many([(text, as_of)], services, prices=prices)
+    if isinstance(result, EnrichError):
+        raise result
+    return result
+
+
+def enrich_many(documents: Sequence[tuple[str, str | None]], services: Services, *,
+                prices: bool = True) -> Iterator[Enrichment | EnrichError]:
+    """enrich() for each (text, as_of), in order, with one quote call for them all; a document's error in its place."""
+    judged: list[tuple[list[Mention], bool] | EnrichError] = []
+    for text, as_of in documents:
+        try:
+            judged.append(_judged(text, services, as_of))
+        except EnrichError as exc:
+            judged.append(exc)
+    every = [m for j in judged if not isinstance(j, EnrichError) for m in j[0]]
+    if prices and every:
+        _add_market_data(every, services)
+    for (text, as_of), outcome in zip(documents, judged, strict=True):
+        if isinstance(outcome, EnrichError):
+            yield outcome
+            continue
+        mentions, truncated = outcome
+        fixes.plan(text, mentions)
+        meta = _meta(mentions, services, as_of, prices)
+        if truncated:
+            meta["truncated"] = True
+            meta["warnings"] = [f"only the first {services.settings.max_mentions} tags were checked "
+                                "(ENRICH_MAX_MENTIONS)"]
+        yield Enrichment(text=text, mentions=mentions, meta=meta)
+
+
+def _judged(text: str, services: Services, as_of: str | None) -> tuple[list[Mention], bool]:
+    """Every tag (up to ENRICH_MAX_MENTIONS) with its verdict, and whether there were more; TooLarge past the limit."""
     limit = services.settings.max_text_bytes
     if len(text) > limit or (len(text) * 4 > limit and len(text.encode("utf-8", "surrogatepass")) > limit):
         raise TooLarge(f"the text is larger than ENRICH_MAX_TEXT_BYTES ({limit} bytes)")
     mentions = []
     cap = services.settings.max_mentions
     tags = extract(text, limit=cap + 1)
-    truncated = len(tags) > cap
     for tag in tags[:cap]:
         venue = VENUES[tag.venue_key]
         mentions.append(Mention(tag=tag, verdict=services.verdict(tag, as_of), claimed_exchange=venue.label,
                                 claimed_mic=venue.mic))
-    if prices and mentions:
-        _add_market_data(mentions, services)
-    fixes.plan(text, mentions)
-    meta = _meta(mentions, services, as_of, prices)
-    if truncated:
-        meta["truncated"] = True
-        meta["warnings"] = [f"only the first {cap} tags were checked (ENRICH_MAX_MENTIONS)"]
-    return Enrichment(text=text, mentions=mentions, meta=meta)
+    return mentions, len(tags) > cap
 
 
 def _meta(mentions: list[Mention], services: Services, as_of: str | None, prices: bool) -> dict:
@@ -86,7 +113,7 @@ def _best_venue(symbol: str, services: Services) -> str | None:
 
 
 def _add_market_data(mentions: list[Mention], services: Services) -> None:
-    """One quote call for every listing in the document: live evidence for each verdict, then price context."""
+    """One quote call for every listing in the documents: live evidence for each verdict, then price context."""
     wanted = {m.verdict.resolved.yahoo_symbol: m.verdict.resolved.mic for m in mentions if m.verdict.resolved}
     results = services.market.quotes(list(wanted), services.settings.price_deadline_ms / 1000, mics=wanted)
     now = time.time()
@@ -105,4 +132,4 @@ def fixed_text(enrichment: Enrichment) -> str:
     return fixes.apply(enrichment.text, enrichment.mentions)
 
 
-__all__ = ["Enrichment", "Mention", "enrich", "fixed_text", "lookup"]
+__all__ = ["Enrichment", "Mention", "enrich", "enrich_many", "fixed_text", "lookup"]

@@ -86,7 +86,7 @@ def build_market(settings: Settings) -> MarketData:
     if settings.redis_url:
         from enrich.market.cache import QuoteCache
 
-        return QuoteCache(settings.redis_url, source)
+        return QuoteCache(settings.redis_url, source, local_ttl_s=settings.quote_local_ttl_ms / 1000)
     from enrich.market.direct import Uncached
 
     return Uncached(source)

@@ -12,6 +12,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 # No test reaches Yahoo: the suite runs offline unless a test points the service at the loopback fake.
 os.environ["ENRICH_MARKET_DATA"] = "offline"
+# Outage tests stop Redis and expect no prices at once: the per-process quote memo is off unless a test turns it on.
+os.environ["ENRICH_QUOTE_LOCAL_TTL_MS"] = "0"
 os.environ.pop("ENRICH_YAHOO_BASE_URL", None)
 SHARED = ROOT.parent / "shared"
 

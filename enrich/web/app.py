@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from config.settings import Settings
-from enrich.web import access, body, cors, errors, health, metrics, openapi, routes, tracing
+from enrich.web import access, body, cors, errors, health, jobs, metrics, openapi, routes, tracing
 from enrich.web.state import State
 from enrich.web.store import RedisStore
 from enrich.wiring import build_services
@@ -22,12 +22,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     store = RedisStore(settings.redis_url) if settings.redis_url else None
     app.extensions["enrich"] = State(settings=settings, services=services, store=store)
     tracing.init_app(app)
-    body.init_app(app, settings.max_body_bytes)
+    body.init_app(app, settings.max_body_bytes,
+                  {"jobs.create": (settings.max_job_body_bytes, "ENRICH_MAX_JOB_BODY_BYTES")})
     access.init_app(app, settings, store)
     cors.init_app(app, settings.cors_origins)
     metrics.init_app(app, services)
     api = openapi.init_app(app, api_keys=bool(settings.api_keys))
     errors.init_app(app)
-    for blueprint in (routes.blp, health.blp, metrics.blp):
+    for blueprint in (routes.blp, jobs.blp, health.blp, metrics.blp):
         api.register_blueprint(blueprint)
     return app

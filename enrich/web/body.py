@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any, NoReturn
 
 import flask
@@ -52,18 +53,29 @@ def _read(req: flask.Request) -> bytes:
     return data
 
 
+def _limit() -> tuple[int, str]:
+    """The body limit of the route being served, and the setting that sets it."""
+    larger = flask.current_app.extensions.get("enrich.body_limits", {})
+    if request.endpoint in larger:
+        return larger[request.endpoint]
+    return flask.current_app.config["MAX_CONTENT_LENGTH"], "ENRICH_MAX_BODY_BYTES"
+
+
 def _too_large() -> NoReturn:
-    limit = flask.current_app.config["MAX_CONTENT_LENGTH"]
-    abort(413, message=f"the body is larger than ENRICH_MAX_BODY_BYTES ({limit} bytes)")
+    limit, name = _limit()
+    abort(413, message=f"the body is larger than {name} ({limit} bytes)")
 
 
 def _early_413() -> None:
     """A declared Content-Length over the limit is refused before a byte of the body is read."""
-    if request.content_length is not None and request.content_length > flask.current_app.config["MAX_CONTENT_LENGTH"]:
+    limit = request.max_content_length = _limit()[0]  # also where Werkzeug stops reading a streamed body
+    if request.content_length is not None and request.content_length > limit:
         _too_large()
 
 
-def init_app(app: Flask, max_body_bytes: int) -> None:
-    """Set the body limit and refuse a declared oversized body up front (the JSON reader stops streamed ones)."""
+def init_app(app: Flask, max_body_bytes: int, larger: Mapping[str, tuple[int, str]] | None = None) -> None:
+    """Set the body limit and refuse a declared oversized body up front (the JSON reader stops streamed ones);
+    `larger` maps an endpoint (POST /v1/jobs: "jobs.create") to its own limit and the setting that sets it."""
     app.config["MAX_CONTENT_LENGTH"] = max_body_bytes
+    app.extensions["enrich.body_limits"] = dict(larger or {})
     app.before_request(_early_413)

@@ -9,6 +9,7 @@ from flask import Flask, Response, g, jsonify
 from werkzeug.exceptions import HTTPException
 
 from enrich.errors import EnrichError, InvalidInput, RefdataError, TooLarge
+from enrich.jobs.submission import QueueUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -17,7 +18,7 @@ CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_fo
          429: "rate_limited", 500: "internal", 503: "unavailable"}
 MESSAGES = {404: "no such route: see /openapi.json", 405: "this route does not take that method: see the Allow header",
             422: "invalid request: details has a message for each field"}
-STATUS_OF = {TooLarge: 413, InvalidInput: 400, RefdataError: 503}
+STATUS_OF = {TooLarge: 413, InvalidInput: 400, RefdataError: 503, QueueUnavailable: 503}
 
 
 def error_response(status: int, message: str, *, code: str | None = None, details: Any = None,

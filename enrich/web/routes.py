@@ -16,7 +16,7 @@ _ARTICLE_ONLY = ("span", "text", "company", "fix")  # mention fields that mean n
 
 
 @blp.route("/enrich", methods=["POST"])
-@blp.arguments(EnrichRequest)
+@blp.arguments(EnrichRequest())  # instances: a schema class would be instantiated on every request
 @blp.alt_response(200, schema=EnrichmentSchema, success=True, description="The article's mentions")
 def enrich_text(body: dict[str, Any]) -> dict[str, Any]:
     """Every ticker tag in an article, checked against the references, corrected where wrong, with prices."""
@@ -24,8 +24,8 @@ def enrich_text(body: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/tickers/<symbol>")
-@blp.arguments(TickerPath, location="path")
-@blp.arguments(TickerQuery, location="query")
+@blp.arguments(TickerPath(), location="path")
+@blp.arguments(TickerQuery(), location="query")
 @blp.alt_response(200, schema=TickerSchema, success=True, description="The verdict on the ticker, with its price")
 def ticker(path: dict[str, Any], query: dict[str, Any], symbol: str) -> dict[str, Any]:
     """One ticker judged as if an article tagged it EXCHANGE: SYMBOL; no exchange: its best listing, US first."""

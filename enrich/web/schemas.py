@@ -75,6 +75,41 @@ class TickerQuery(Schema):
         return {**data, "venue_key": venue.key if venue else None}
 
 
+class DocumentId(fields.Raw):
+    """A document's id, echoed in its result: a JSON string or integer."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str | int:
+        if not isinstance(value, str | int) or isinstance(value, bool):
+            raise ValidationError("must be a string or an integer")
+        return value
+
+
+class JobDocument(Schema):
+    """One document of a job."""
+
+    id = DocumentId(required=True, metadata={"oneOf": [{"type": "string"}, {"type": "integer"}],
+                                             "description": "yours, echoed in the document's result"})
+    text = fields.String(required=True)
+    as_of = _Date(load_default=None, allow_none=True, metadata={"description": "the article's date"})
+
+
+class JobRequest(Schema):
+    """POST /v1/jobs: documents to enrich in the background (at most ENRICH_MAX_JOB_DOCUMENTS)."""
+
+    documents = fields.List(fields.Nested(JobDocument), required=True, validate=validate.Length(min=1))
+    prices = StrictBoolean(load_default=True, metadata={"description": "add price context (default true)"})
+
+
+class JobQuery(Schema):
+    """GET /v1/jobs/{job_id}?page=&per_page=."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
 # --- answers (documentation and conformance tests; the domain's to_dict() writes them) -----------------------
 
 
@@ -193,6 +228,33 @@ class TickerSchema(VerdictSchema):
     """One ticker judged as if an article had tagged it EXCHANGE: SYMBOL."""
 
     meta = fields.Nested(TickerMetaSchema, required=True)
+
+
+class JobCreatedSchema(Schema):
+    """A job was accepted (or the same documents were already a job): where to follow it."""
+
+    id = fields.String(required=True, metadata={"description": "derived from the documents: same documents, same id"})
+    status_url = fields.String(required=True)
+
+
+class ProgressSchema(Schema):
+    done = fields.Integer(required=True, metadata={"description": "documents with a result, failed ones included"})
+    failed = fields.Integer(required=True)
+    total = fields.Integer(required=True)
+
+
+class JobStatusSchema(Schema):
+    """A job's state and one page of its results, in input order."""
+
+    id = fields.String(required=True)
+    state = fields.String(required=True, validate=validate.OneOf(("queued", "running", "finished")))
+    progress = fields.Nested(ProgressSchema, required=True)
+    results = fields.List(fields.Dict(), required=True, metadata={
+        "description": "this page's documents that have a result so far: {id, mentions, meta} or {id, error}"})
+    page = fields.Integer(required=True)
+    pages = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    next = fields.String(required=True, allow_none=True, metadata={"description": "the following page, or null"})
 
 
 class HealthSchema(Schema):

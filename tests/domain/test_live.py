@@ -35,3 +35,10 @@ def test_live_evidence(claim, live, status, exchange, fields):
     assert after.resolved.exchange == exchange
     assert [c.field for c in after.corrections] == fields
     assert after.evidence[-1].source == "yfinance"
+
+
+def test_a_reference_verdict_is_not_moved_by_one_live_answer():
+    before = judge(tag("NASDAQ", "MSFT", "Microsoft"), REF)
+    after = with_live(tag("NASDAQ", "MSFT", "Microsoft"), before, LiveListing("MSFT", True, "NYQ", "NYSE"))
+    assert after.status == "valid" and after.resolved.exchange == "NASDAQ"
+    assert "Yahoo lists MSFT on NYSE" in after.evidence[-1].finding

@@ -407,3 +407,19 @@ def test_the_answer_does_not_wait_for_a_slow_calendar_or_cache_write(make_cache,
     assert time.monotonic() - started < 1.5  # not after the 2.5 s lifetime
     assert cache.drain(timeout=6)
     assert db.get(prefix + "005930.KS") is not None
+
+
+def test_the_local_memo_spares_redis_but_never_outlives_freshness(make_cache, db, prefix):
+    clock = FakeClock(at("2026-11-25T15:00:00"))  # New York open: 60 s fresh
+    source = CountingSource()
+    cache = make_cache(source, clock=clock, lifetime=fixed_lifetime, local_ttl_s=5.0)
+    cache.quotes(["HOT"], 2.0)
+    cache.drain()
+    cache.quotes(["HOT"], 2.0)  # read from Redis, remembered
+    db.delete(prefix + "HOT")  # Redis forgets it: the memo still answers, without a round trip
+    assert cache.quotes(["HOT"], 2.0)["HOT"].outcome == OK
+    assert len(source.calls) == 1
+    clock.advance(6)  # past the memo's time: back to Redis, which has nothing, so one fetch
+    assert cache.quotes(["HOT"], 2.0)["HOT"].outcome == OK
+    cache.drain()
+    assert len(source.calls) == 2

@@ -1,0 +1,103 @@
+"""Submitting a job: documents checked, an id derived from their content, stored once, its chunks enqueued."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import redis
+
+from config.settings import Settings
+from enrich.errors import EnrichError, InvalidInput, TooLarge
+from enrich.jobs.queue import enqueue
+from enrich.jobs.store import JobStore, dumps
+
+ID_LENGTH = 32  # hex digits of sha256: 128 bits
+JOB_FORMAT = 1  # bump when what a job computes changes for the same documents, so old results are not reused
+
+
+class Configured(Protocol):
+    """What submit() and status() read: the settings (Services has them; so does anything with `.settings`)."""
+
+    settings: Settings
+
+
+@dataclass(frozen=True, slots=True)
+class JobRef:
+    """A submitted job: its id, and whether this submission created it (False: the same job already existed)."""
+
+    id: str
+    created: bool
+
+
+class QueueUnavailable(EnrichError):
+    """Jobs need Redis, and it is not configured or does not answer."""
+
+    code = "unavailable"
+
+
+def document(record: Any, number: int) -> dict[str, Any]:
+    """{id, text, as_of} from one submitted document, or InvalidInput saying which and what is wrong."""
+    if not isinstance(record, dict):
+        raise InvalidInput(f"document {number} must be an object with id and text")
+    unknown = sorted(set(record) - {"id", "text", "as_of"})
+    if unknown:
+        raise InvalidInput(f"document {number}: unknown field {unknown[0]!r}")
+    doc_id, text, as_of = record.get("id"), record.get("text"), record.get("as_of")
+    if not isinstance(doc_id, str | int) or isinstance(doc_id, bool):
+        raise InvalidInput(f"document {number}: id must be a string or a number")
+    if not isinstance(text, str):
+        raise InvalidInput(f"document {number}: text must be a string")
+    return {"id": doc_id, "text": text, "as_of": None if as_of is None else _date(as_of, number)}
+
+
+def _date(value: Any, number: int) -> str:
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value).isoformat()
+        except ValueError:
+            pass
+    raise InvalidInput(f"document {number}: as_of must be a date, YYYY-MM-DD")
+
+
+def job_id(documents: list[bytes], *, prices: bool) -> str:
+    """The job's id: a digest of its canonical JSON (documents in order, and what changes results: prices on/off)."""
+    # Each document is {"id", "text", "as_of"} in that order, compact ASCII JSON (store.dumps): one canonical form.
+    digest = hashlib.sha256(json.dumps({"format": JOB_FORMAT, "prices": prices}, sort_keys=True).encode())
+    for document in documents:
+        digest.update(b"\n" + document)
+    return digest.hexdigest()[:ID_LENGTH]
+
+
+def store_for(settings: Settings, *, retry_s: float | None = None) -> JobStore:
+    """This process's job store (retrying for ENRICH_REDIS_RETRY_S unless told); QueueUnavailable without REDIS_URL."""
+    if not settings.redis_url:
+        raise QueueUnavailable("jobs need REDIS_URL: the queue, the documents and the results live in Redis")
+    return JobStore.shared(settings.redis_url, retry_s=settings.redis_retry_s if retry_s is None else retry_s)
+
+
+def submit(documents: list[dict], services: Configured, *, prices: bool | None = None,
+           store: JobStore | None = None) -> JobRef:
+    """Store the job and enqueue its chunks, unless the same documents (and prices) are a job already: then that."""
+    # Raises InvalidInput for a bad document, TooLarge past ENRICH_MAX_JOB_DOCUMENTS, QueueUnavailable without Redis.
+    settings = services.settings
+    docs = [document(record, number) for number, record in enumerate(documents)]
+    if not docs:
+        raise InvalidInput("a job needs at least one document")
+    if len(docs) > settings.max_job_documents:
+        raise TooLarge(f"{len(docs)} documents is more than ENRICH_MAX_JOB_DOCUMENTS ({settings.max_job_documents})")
+    prices = True if prices is None else prices
+    encoded = [dumps(d) for d in docs]
+    ref = JobRef(job_id(encoded, prices=prices), created=False)
+    store = store or store_for(settings)
+    try:
+        if not store.create(ref.id, encoded, prices=prices, chunk_size=settings.job_chunk, ttl_s=settings.job_ttl_s):
+            return ref
+        for chunk in range(-(-len(docs) // settings.job_chunk)):
+            enqueue(store, settings, ref.id, chunk, 0)  # a chunk this misses (we die here) the reaper enqueues
+    except redis.RedisError as exc:
+        raise QueueUnavailable(f"the job queue's Redis does not answer: {exc}") from exc
+    return JobRef(ref.id, created=True)
