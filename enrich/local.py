@@ -255,7 +255,6 @@ def _banner(base: str, redis_url: str, embedded: bool, stack: Stack, settings: S
     document = '{"documents": [{"id": "a1", "text": "Xiaomi (NASDAQ: XIACY) fell."}]}'
     return f"""
 enrich is up ({settings.market_data} market data; pids: {pids})
-  page        {base}/
   API docs    {base}/docs   (OpenAPI: {base}/openapi.json)
   probes      {base}/healthz   {base}/readyz
   metrics     {base}/metrics
