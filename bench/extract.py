@@ -31,7 +31,6 @@ import os
 import platform
 import random
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -53,6 +52,8 @@ CONTEXT_BEFORE, CONTEXT_AFTER = 60, 40
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.common import median, section  # noqa: E402
+
 _FALLBACK_ARTICLE = """Chip stocks: who moved this week
 
 Shares of Microsoft (Nasdaq: MSFT) and Apple Inc. (NASDAQ: AAPL) led the large caps, while IonQ, Inc.
@@ -63,18 +64,6 @@ Alphabet (NASDAQ: GOOGL, GOOG) and Alibaba (NYSE: BABA; HKEX: 9988) were mixed. 
 
 
 # ---------------------------------------------------------------------------------------------- helpers
-
-
-def section(title: str) -> None:
-    """Print a section heading."""
-    print()
-    print(title)
-    print("=" * len(title))
-
-
-def median(values: Sequence[float]) -> float:
-    """The median of a non-empty sequence."""
-    return statistics.median(values)
 
 
 def one_line(text: str) -> str:

@@ -44,7 +44,6 @@ import re
 import resource
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -63,6 +62,8 @@ ROOT = HERE.parent
 sys.path[:] = [p for p in sys.path if Path(p or os.curdir).resolve() != HERE]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from bench.common import median, met, section  # noqa: E402
 
 LOOKUP_RATIO_TARGET = 0.5  # the lookup at half the ceiling's requests/s or better
 ENRICH_P99_TARGET_MS = 25.0  # enrich p99 under 25 ms ...
@@ -173,22 +174,6 @@ end
 
 
 # ---------------------------------------------------------------------------------------------- helpers
-
-
-def section(title: str) -> None:
-    """Print a section heading."""
-    print()
-    print(title)
-    print("=" * len(title))
-
-
-def median(values: Sequence[float]) -> float:
-    """The median of a non-empty sequence."""
-    return statistics.median(values)
-
-
-def met(ok: bool) -> str:
-    return "met" if ok else "MISSED"
 
 
 def call(port: int, method: str, path: str, body: bytes | None = None, timeout: float = 10.0

@@ -42,7 +42,6 @@ import math
 import multiprocessing
 import os
 import platform
-import statistics
 import sys
 import time
 import uuid
@@ -56,6 +55,8 @@ CORPUS = ROOT.parent / "shared" / "data" / "raw" / "newsworthy_pr" / "press_rele
 
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from bench.common import median, met, section  # noqa: E402
 
 WARM_TARGET_MS = 2.0  # warm enrichment within 2 ms of the offline figure
 DEADLINE_MARGIN_MS = 50.0  # "never waits past its deadline": the price call may overrun by this much (scheduling)
@@ -103,26 +104,10 @@ About this report: prices are indicative and may be delayed. Nothing in this art
 # ---------------------------------------------------------------------------------------------- helpers
 
 
-def section(title: str) -> None:
-    """Print a section heading."""
-    print()
-    print(title)
-    print("=" * len(title))
-
-
-def median(values: Sequence[float]) -> float:
-    """The median of a non-empty sequence."""
-    return statistics.median(values)
-
-
 def p95(values: Sequence[float]) -> float:
     """The 95th percentile by nearest rank."""
     ordered = sorted(values)
     return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
-
-
-def met(ok: bool) -> str:
-    return "met" if ok else "MISSED"
 
 
 class Recorder:

@@ -58,19 +58,9 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.common import met, section  # noqa: E402
 
 # ---------------------------------------------------------------------------------------------- helpers
-
-
-def section(title: str) -> None:
-    """Print a section heading."""
-    print()
-    print(title)
-    print("=" * len(title))
-
-
-def met(ok: bool) -> str:
-    return "met" if ok else "MISSED"
 
 
 def load_corpus(count: int, sample: str) -> list[dict[str, Any]]:
