@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from config.settings import Settings
-from enrich.web import access, body, cors, errors, health, jobs, metrics, openapi, routes, tracing
+from enrich.web import access, body, cors, errors, health, jobs, metrics, openapi, page, routes, tracing
 from enrich.web.state import State
 from enrich.web.store import RedisStore
 from enrich.wiring import build_services
@@ -31,4 +31,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     errors.init_app(app)
     for blueprint in (routes.blp, jobs.blp, health.blp, metrics.blp):
         api.register_blueprint(blueprint)
+    app.register_blueprint(page.blp)  # the page at / (enrich/web/page.py), outside the API spec
     return app
