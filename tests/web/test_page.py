@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import subprocess
-import sys
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.redis_server import free_port
+from tests.web.conftest import gunicorn
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
@@ -53,36 +49,8 @@ def test_the_page_is_served_from_the_package():
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """gunicorn on a free loopback port, offline, as the Procfile runs it."""
-    port = free_port()
-    env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "WEB_CONCURRENCY": "1", "ENRICH_WEB_THREADS": "4",
-           "ENRICH_MARKET_DATA": "offline"}
-    for name in ("REDIS_URL", "PROMETHEUS_MULTIPROC_DIR", "GUNICORN_CMD_ARGS", "ENRICH_API_KEYS", "ENRICH_RATE_LIMIT"):
-        env.pop(name, None)
-    log = tmp_path_factory.mktemp("server") / "server.log"
-    with open(log, "wb") as sink:
-        process = subprocess.Popen([sys.executable, "-m", "enrich", "serve"], cwd=ROOT, env=env,
-                                   stdout=sink, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"gunicorn did not start:\n{log.read_text()}") from None
-                time.sleep(0.1)
+    with gunicorn(tmp_path_factory.mktemp("server") / "server.log", workers=1, threads=4) as (_, base, _port):
         yield base
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 @pytest.fixture(scope="module")

@@ -9,15 +9,13 @@ import re
 import signal
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
 from enrich.web import serve
-from tests.redis_server import free_port
-from tests.web.conftest import ARTICLE
+from tests.web.conftest import ARTICLE, gunicorn
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,36 +37,9 @@ def test_serve_refuses_a_bad_setting_in_one_line():
 @pytest.fixture
 def server(tmp_path):
     """gunicorn on a free loopback port, two workers, offline; stopped with SIGTERM as an orchestrator would."""
-    port = free_port()
-    env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "WEB_CONCURRENCY": "2", "ENRICH_WEB_THREADS": "2",
-           "ENRICH_MARKET_DATA": "offline", "ENRICH_LOG_LEVEL": "INFO"}
-    for name in ("REDIS_URL", "PROMETHEUS_MULTIPROC_DIR", "GUNICORN_CMD_ARGS", "ENRICH_API_KEYS", "ENRICH_RATE_LIMIT"):
-        env.pop(name, None)
     log = tmp_path / "server.log"
-    with open(log, "wb") as sink:
-        process = subprocess.Popen([sys.executable, "-m", "enrich", "serve"], cwd=ROOT, env=env,
-                                   stdout=sink, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"gunicorn did not start:\n{log.read_text()}") from None
-                time.sleep(0.1)
+    with gunicorn(log, workers=2, threads=2, ENRICH_LOG_LEVEL="INFO") as (process, base, port):
         yield process, base, port, log
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 def call(base, path, body=None, headers=None):
