@@ -5,17 +5,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from enrich.errors import ConfigError
 
 MARKET_DATA_CHOICES = ("yfinance", "offline")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
-DEFAULT_MAX_TEXT_BYTES = 16 * 1024 * 1024
-DEFAULT_MAX_MENTIONS = 5_000
-DEFAULT_MAX_BODY_BYTES = 1024 * 1024
-DEFAULT_MAX_JOB_BODY_BYTES = 64 * 1024 * 1024
 RATE_WINDOWS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 _RATE = re.compile(r"^\s*(\d{1,9})\s*/\s*([a-z]+?)s?\s*$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -102,15 +98,15 @@ class Settings:
     price_deadline_ms: int = 1000
     quote_local_ttl_ms: int = 1000
     refdata_dir: Path | None = None
-    max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES
-    max_mentions: int = DEFAULT_MAX_MENTIONS
+    max_text_bytes: int = 16 * 1024 * 1024
+    max_mentions: int = 5_000
     log_level: str = "INFO"
     # The HTTP API (enrich/web, config/gunicorn.py).
     host: str = "127.0.0.1"
     port: int = 8000
     web_concurrency: int = 2
     web_threads: int = 4
-    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    max_body_bytes: int = 1024 * 1024
     api_keys: tuple[str, ...] = ()  # sha256 hex digests of the accepted keys; empty: no key needed
     rate_limit: tuple[int, int] | None = None  # (requests, window in seconds) per key, or per client address
     cors_origins: tuple[str, ...] = ()
@@ -122,7 +118,7 @@ class Settings:
     job_max_attempts: int = 3  # runs of a chunk before its unfinished documents are recorded as failed
     job_timeout_s: int = 600  # the longest one chunk may run before RQ stops it (then it is retried)
     max_job_documents: int = 10_000
-    max_job_body_bytes: int = DEFAULT_MAX_JOB_BODY_BYTES  # POST /v1/jobs only; every other route: max_body_bytes
+    max_job_body_bytes: int = 64 * 1024 * 1024  # POST /v1/jobs only; every other route: max_body_bytes
     job_test_delay_ms: int = 0  # tests only: a pause before each document, so a test can kill a busy worker
     redis_retry_s: int = 15  # workers and `submit`: how long a Redis command is retried while Redis is unreachable
 
@@ -130,34 +126,35 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Parse the environment (or `env`), raising ConfigError on the first bad value."""
         env = os.environ if env is None else env
+        default = {f.name: f.default for f in fields(cls)}  # each default is written once, in the fields
         settings = cls(
-            market_data=_choice(env, "ENRICH_MARKET_DATA", "yfinance", MARKET_DATA_CHOICES),
+            market_data=_choice(env, "ENRICH_MARKET_DATA", default["market_data"], MARKET_DATA_CHOICES),
             yahoo_base_url=_url(env, "ENRICH_YAHOO_BASE_URL", ("http", "https")),
             redis_url=_url(env, "REDIS_URL", ("redis", "rediss", "unix")),
-            price_deadline_ms=_int(env, "ENRICH_PRICE_DEADLINE_MS", 1000),
-            quote_local_ttl_ms=_int(env, "ENRICH_QUOTE_LOCAL_TTL_MS", 1000, minimum=0),
+            price_deadline_ms=_int(env, "ENRICH_PRICE_DEADLINE_MS", default["price_deadline_ms"]),
+            quote_local_ttl_ms=_int(env, "ENRICH_QUOTE_LOCAL_TTL_MS", default["quote_local_ttl_ms"], minimum=0),
             refdata_dir=_path(env, "ENRICH_REFDATA_DIR"),
-            max_text_bytes=_int(env, "ENRICH_MAX_TEXT_BYTES", DEFAULT_MAX_TEXT_BYTES),
-            max_mentions=_int(env, "ENRICH_MAX_MENTIONS", DEFAULT_MAX_MENTIONS),
-            log_level=_choice(env, "ENRICH_LOG_LEVEL", "INFO", LOG_LEVELS, upper=True),
-            host=_host(env, "HOST", "127.0.0.1"),
-            port=_port(env, "PORT", 8000),
-            web_concurrency=_int(env, "WEB_CONCURRENCY", 2),
-            web_threads=_int(env, "ENRICH_WEB_THREADS", 4),
-            max_body_bytes=_int(env, "ENRICH_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
+            max_text_bytes=_int(env, "ENRICH_MAX_TEXT_BYTES", default["max_text_bytes"]),
+            max_mentions=_int(env, "ENRICH_MAX_MENTIONS", default["max_mentions"]),
+            log_level=_choice(env, "ENRICH_LOG_LEVEL", default["log_level"], LOG_LEVELS, upper=True),
+            host=_host(env, "HOST", default["host"]),
+            port=_port(env, "PORT", default["port"]),
+            web_concurrency=_int(env, "WEB_CONCURRENCY", default["web_concurrency"]),
+            web_threads=_int(env, "ENRICH_WEB_THREADS", default["web_threads"]),
+            max_body_bytes=_int(env, "ENRICH_MAX_BODY_BYTES", default["max_body_bytes"]),
             api_keys=_list(env, "ENRICH_API_KEYS", _SHA256, "sha256 hex digests (python -m enrich apikey)", True),
             rate_limit=_rate(env, "ENRICH_RATE_LIMIT"),
             cors_origins=_list(env, "ENRICH_CORS_ORIGINS", _ORIGIN, "origins like https://example.com, or *"),
-            job_chunk=_int(env, "ENRICH_JOB_CHUNK", 100),
-            job_ttl_s=_int(env, "ENRICH_JOB_TTL_S", 86_400),
-            job_lease_s=_int(env, "ENRICH_JOB_LEASE_S", 30),
-            job_reap_s=_int(env, "ENRICH_JOB_REAP_S", 5),
-            job_max_attempts=_int(env, "ENRICH_JOB_MAX_ATTEMPTS", 3),
-            job_timeout_s=_int(env, "ENRICH_JOB_TIMEOUT_S", 600),
-            max_job_documents=_int(env, "ENRICH_MAX_JOB_DOCUMENTS", 10_000),
-            max_job_body_bytes=_int(env, "ENRICH_MAX_JOB_BODY_BYTES", DEFAULT_MAX_JOB_BODY_BYTES),
+            job_chunk=_int(env, "ENRICH_JOB_CHUNK", default["job_chunk"]),
+            job_ttl_s=_int(env, "ENRICH_JOB_TTL_S", default["job_ttl_s"]),
+            job_lease_s=_int(env, "ENRICH_JOB_LEASE_S", default["job_lease_s"]),
+            job_reap_s=_int(env, "ENRICH_JOB_REAP_S", default["job_reap_s"]),
+            job_max_attempts=_int(env, "ENRICH_JOB_MAX_ATTEMPTS", default["job_max_attempts"]),
+            job_timeout_s=_int(env, "ENRICH_JOB_TIMEOUT_S", default["job_timeout_s"]),
+            max_job_documents=_int(env, "ENRICH_MAX_JOB_DOCUMENTS", default["max_job_documents"]),
+            max_job_body_bytes=_int(env, "ENRICH_MAX_JOB_BODY_BYTES", default["max_job_body_bytes"]),
             job_test_delay_ms=_int(env, "ENRICH_JOB_TEST_DELAY_MS", 0, minimum=0),
-            redis_retry_s=_int(env, "ENRICH_REDIS_RETRY_S", 15, minimum=0),
+            redis_retry_s=_int(env, "ENRICH_REDIS_RETRY_S", default["redis_retry_s"], minimum=0),
         )
         if settings.rate_limit and not settings.redis_url:
             raise ConfigError("ENRICH_RATE_LIMIT needs REDIS_URL: the counts live in Redis, shared by every worker")

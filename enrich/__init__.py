@@ -1,3 +1,3 @@
-"""Find every listed company an article tags, check it, fix it and (later) price it."""
+"""Find every listed company an article tags, check it, fix it and price it."""
 
 __version__ = "0.1.0"

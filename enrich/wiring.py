@@ -1,4 +1,4 @@
-"""Build the services once per process, the same way for the CLI (and later the web app and the worker)."""
+"""Build the services once per process, the same way for the CLI, the web app and the worker."""
 
 from __future__ import annotations
 

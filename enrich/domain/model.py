@@ -96,7 +96,7 @@ class Verdict:
 
 @dataclass(slots=True)
 class Mention:
-    """A tag with its verdict, the fix for its text and (later) its price."""
+    """A tag with its verdict, the fix for its text, and its price or why it has none."""
 
     tag: Tag
     verdict: Verdict
