@@ -119,7 +119,6 @@ class Settings:
     job_timeout_s: int = 600  # the longest one chunk may run before RQ stops it (then it is retried)
     max_job_documents: int = 10_000
     max_job_body_bytes: int = 64 * 1024 * 1024  # POST /v1/jobs only; every other route: max_body_bytes
-    job_test_delay_ms: int = 0  # tests only: a pause before each document, so a test can kill a busy worker
     redis_retry_s: int = 15  # workers and `submit`: how long a Redis command is retried while Redis is unreachable
 
     @classmethod
@@ -153,7 +152,6 @@ class Settings:
             job_timeout_s=_int(env, "ENRICH_JOB_TIMEOUT_S", default["job_timeout_s"]),
             max_job_documents=_int(env, "ENRICH_MAX_JOB_DOCUMENTS", default["max_job_documents"]),
             max_job_body_bytes=_int(env, "ENRICH_MAX_JOB_BODY_BYTES", default["max_job_body_bytes"]),
-            job_test_delay_ms=_int(env, "ENRICH_JOB_TEST_DELAY_MS", 0, minimum=0),
             redis_retry_s=_int(env, "ENRICH_REDIS_RETRY_S", default["redis_retry_s"], minimum=0),
         )
         if settings.rate_limit and not settings.redis_url:

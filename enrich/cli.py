@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
 import sys
-from collections.abc import Iterator
 from typing import IO, Any, BinaryIO
 
+from enrich.documents import decode, error_of, numbered_lines, parse_date, parse_line
 from enrich.errors import EnrichError, InvalidInput
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
@@ -18,7 +17,7 @@ EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
 
 def _date(value: str) -> str:
     try:
-        return dt.date.fromisoformat(value).isoformat()
+        return parse_date(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
 
@@ -87,14 +86,6 @@ def _read_bytes(name: str) -> bytes:
         raise InvalidInput(f"cannot read {name}: {exc.strerror}") from None
 
 
-def decode(data: bytes, what: str = "input") -> str:
-    """UTF-8 text, or an InvalidInput that says where the first bad byte is."""
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InvalidInput(f"{what} is not valid UTF-8: byte {exc.start} ({data[exc.start:exc.start + 1]!r})") from None
-
-
 def _text(args: argparse.Namespace) -> int:
     from enrich.service import enrich, fixed_text
     from enrich.wiring import build_services
@@ -108,42 +99,6 @@ def _text(args: argparse.Namespace) -> int:
         json.dump(result.to_dict(), sys.stdout, ensure_ascii=False, indent=args.indent)
         sys.stdout.write("\n")
     return EXIT_OK
-
-
-def parse_line(raw: bytes, number: int) -> tuple[Any, str, str | None]:
-    """(id, text, as_of) from one batch line, or InvalidInput saying what is wrong with it."""
-    line = decode(raw, f"line {number}")
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(f"line {number} is not JSON: {exc.msg} at column {exc.colno}") from None
-    if not isinstance(record, dict):
-        raise InvalidInput(f"line {number} must be a JSON object with id and text")
-    doc_id = record.get("id")
-    if not isinstance(doc_id, str | int) or isinstance(doc_id, bool):
-        raise InvalidInput(f"line {number}: id must be a string or a number")
-    text = record.get("text")
-    if not isinstance(text, str):
-        raise _with_id(InvalidInput(f"line {number}: text must be a string"), doc_id)
-    as_of = record.get("as_of")
-    if as_of is not None:
-        try:
-            as_of = _date(as_of) if isinstance(as_of, str) else _date("")
-        except argparse.ArgumentTypeError:
-            raise _with_id(InvalidInput(f"line {number}: as_of must be a date, YYYY-MM-DD"), doc_id) from None
-    return doc_id, text, as_of
-
-
-def _with_id(error: InvalidInput, doc_id: Any) -> InvalidInput:
-    error.doc_id = doc_id  # type: ignore[attr-defined]
-    return error
-
-
-def _lines(handle: BinaryIO) -> Iterator[tuple[int, bytes]]:
-    for number, raw in enumerate(handle, start=1):
-        stripped = raw.strip()
-        if stripped:
-            yield number, stripped
 
 
 def _progress(handle: BinaryIO, total: int | None, enabled: bool) -> Any:
@@ -171,15 +126,14 @@ def _batch(args: argparse.Namespace) -> int:
     bar = _progress(source, total, sys.stderr.isatty() and not args.no_progress)
     done = failed = 0
     try:
-        for number, raw in _lines(source):
+        for number, raw in numbered_lines(source):
             try:
-                doc_id, text, as_of = parse_line(raw, number)
-                result = enrich(text, services, as_of=as_of, prices=not args.no_prices).to_dict()
-                record = {"id": doc_id, **result}
+                document = parse_line(raw, number)
+                result = enrich(document["text"], services, as_of=document["as_of"], prices=not args.no_prices)
+                record = {"id": document["id"], **result.to_dict()}
             except EnrichError as exc:
                 failed += 1
-                record = {"id": getattr(exc, "doc_id", None), "line": number,
-                          "error": {"code": exc.code, "message": str(exc)}}
+                record = error_of(exc, line=number)
             out.write(json.dumps(record, ensure_ascii=False))
             out.write("\n")
             done += 1

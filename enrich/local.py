@@ -1,56 +1,29 @@
 """`python -m enrich up`: the whole service on one machine: Redis (embedded unless REDIS_URL), gunicorn and workers.
 
 Each child runs in its own session, so a Ctrl-C in the terminal reaches only this process, which then stops the
-children in order: the web server and the workers first (SIGTERM, so gunicorn and RQ shut down gracefully; their
-whole process group is killed past the timeout), the embedded Redis last. On Linux the children also get SIGTERM
-if this process is killed outright, so nothing is left behind.
+children in order (enrich/stack.py): the web server and the workers first (SIGTERM, so gunicorn and RQ shut down
+gracefully; their whole process group is killed past the timeout), the embedded Redis last. On Linux the children
+also get SIGTERM if this process is killed outright, so nothing is left behind.
 """
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import os
 import shutil
 import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from config.settings import Settings
-from enrich.errors import ConfigError, EnrichError
+from enrich.errors import ConfigError, StackFailed
+from enrich.stack import POLL_S, Stack
 
 ROOT = Path(__file__).resolve().parents[1]
-STOP_TIMEOUT_S = 25.0  # gunicorn's graceful_timeout is 20 s; an RQ worker finishes its current job first
-LOST_REDIS_STOP_S = 3.0
 READY_TIMEOUT_S = 120.0
-POLL_S = 0.2
-PR_SET_PDEATHSIG = 1
-
-
-class Failed(EnrichError):
-    """A process of the local stack did not start or died while the others ran."""
-
-    code = "local_failed"
-
-
-@dataclass
-class Child:
-    """One process of the stack, the leader of its own process group."""
-
-    name: str
-    process: subprocess.Popen
-    log: Path | None = None  # where its output goes when not to the terminal
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
 
 
 def redis_binary() -> str:
@@ -84,22 +57,6 @@ def _port_taken(host: str, port: int) -> bool:
     return False
 
 
-def _die_with_parent(parent: int) -> Callable[[], None] | None:
-    """On Linux: a pre-exec hook that has the kernel send the child SIGTERM when this process dies."""
-    if not sys.platform.startswith("linux"):
-        return None
-
-    def hook() -> None:
-        try:
-            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-        except (OSError, AttributeError):
-            return
-        if os.getppid() != parent:  # the parent died before the hook ran
-            os.kill(os.getpid(), signal.SIGTERM)
-
-    return hook
-
-
 def _loopback_url(host: str, port: int) -> str:
     """Where a person on this machine reaches a server bound to host (0.0.0.0 and :: mean every address)."""
     host = host.strip("[]")
@@ -122,14 +79,14 @@ def _redis_answers(port: int, pid: int) -> bool:
 
 
 def _check_redis(url: str) -> None:
-    """Failed, in one line, when the Redis that REDIS_URL names does not answer (rather than waiting on /readyz)."""
+    """StackFailed, in one line, if the Redis that REDIS_URL names does not answer (rather than waiting on /readyz)."""
     import redis
 
     try:
         with redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3) as client:
             client.ping()
     except redis.RedisError as exc:
-        raise Failed(f"REDIS_URL ({_redacted(url)}) does not answer: {exc}") from None
+        raise StackFailed(f"REDIS_URL ({_redacted(url)}) does not answer: {exc}") from None
 
 
 def _ready(base: str) -> bool:
@@ -138,105 +95,6 @@ def _ready(base: str) -> bool:
             return response.status == 200
     except OSError:  # refused while starting, or a 503 (HTTPError) until Redis and the index are there
         return False
-
-
-class Stack:
-    """The child processes, started in order and stopped in reverse; a signal asks for a stop."""
-
-    def __init__(self) -> None:
-        self.children: list[Child] = []
-        self.signalled: int | None = None
-        self.force = False
-        self.redis_dir: Path | None = None
-
-    def on_signal(self, signum: int, frame: object) -> None:
-        """First signal: stop gracefully. Second: kill what is left."""
-        if self.signalled is not None:
-            self.force = True
-            print("\nstopping now (killing what is left)", file=sys.stderr, flush=True)
-            return
-        self.signalled = signum
-        print(f"\n{signal.Signals(signum).name}: stopping the workers, the web server and Redis ...",
-              file=sys.stderr, flush=True)
-
-    def start(self, name: str, argv: list[str], env: dict[str, str], log: Path | None = None) -> Child:
-        """Start one child in a new session (its own process group), its output to the terminal or to `log`."""
-        with open(log, "wb") if log else contextlib.nullcontext() as sink:  # the child keeps its own copy
-            process = subprocess.Popen(argv, env=env, start_new_session=True, preexec_fn=_die_with_parent(os.getpid()),
-                                       stdout=sink, stderr=subprocess.STDOUT if sink else None)
-        child = Child(name, process, log)
-        self.children.append(child)
-        return child
-
-    def dead(self) -> Child | None:
-        """The first child that has exited, if any."""
-        return next((child for child in self.children if child.process.poll() is not None), None)
-
-    def wait_for(self, what: str, check: Callable[[], bool], timeout: float) -> None:
-        """Poll check() until true; Failed if a child dies or time runs out (a signal just returns)."""
-        deadline = time.monotonic() + timeout
-        while not check():
-            if self.signalled is not None:
-                return
-            dead = self.dead()
-            if dead is not None:
-                raise Failed(f"{dead.name} (pid {dead.pid}) {_ended(dead)} before {what}{_output(dead)}")
-            if time.monotonic() > deadline:
-                raise Failed(f"{what} did not happen within {timeout:.0f} s")
-            time.sleep(POLL_S)
-
-    def stop(self) -> None:
-        """Stop everything: the app processes together, then Redis; kill any group that outlives the timeout."""
-        apps = [child for child in self.children if child.name != "redis"]
-        redis = [child for child in self.children if child.name == "redis"]
-        # Without its Redis a worker cannot finish a chunk anyway, and would spend its grace retrying the connection.
-        lost = any(child.process.poll() is not None for child in redis)
-        for group in (apps, redis):
-            for child in group:
-                if child.process.poll() is None:
-                    _signal_group(child, signal.SIGTERM, leader_only=True)
-            deadline = time.monotonic() + (LOST_REDIS_STOP_S if lost else STOP_TIMEOUT_S)
-            for child in group:
-                while child.process.poll() is None and time.monotonic() < deadline and not self.force:
-                    time.sleep(0.05)
-                if child.process.poll() is None:
-                    print(f"{child.name} (pid {child.pid}) did not stop: killing it", file=sys.stderr, flush=True)
-                    _signal_group(child, signal.SIGKILL)
-                    child.process.wait()
-                _signal_group(child, signal.SIGKILL)  # grandchildren left behind (a gunicorn worker, an RQ horse)
-        if self.redis_dir is not None:
-            shutil.rmtree(self.redis_dir, ignore_errors=True)
-
-
-def _ended(child: Child) -> str:
-    code = child.process.returncode
-    if code >= 0:
-        return f"exited with code {code}"
-    try:
-        return f"was killed by {signal.Signals(-code).name}"
-    except ValueError:
-        return f"was killed by signal {-code}"
-
-
-def _output(child: Child) -> str:
-    """Where to read why: the terminal above, or the last lines of its log."""
-    if child.log is None:
-        return "; its output is above"
-    try:
-        lines = child.log.read_text(errors="replace").strip().splitlines()[-5:]
-    except OSError:
-        return ""
-    return "; its log ends:\n  " + "\n  ".join(lines) if lines else ""
-
-
-def _signal_group(child: Child, signum: int, leader_only: bool = False) -> None:
-    try:
-        if leader_only:
-            os.kill(child.pid, signum)
-        else:
-            os.killpg(child.pid, signum)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _redacted(url: str) -> str:
@@ -315,10 +173,10 @@ def up(offline: bool = False, workers: int = 1, redis_port: int | None = None) -
         while stack.signalled is None:
             dead = stack.dead()
             if dead is not None:
-                raise Failed(f"{dead.name} (pid {dead.pid}) {_ended(dead)} unexpectedly; stopping the rest"
-                             f"{_output(dead)}")
+                raise StackFailed(f"{dead.name} (pid {dead.pid}) {dead.ended()} unexpectedly; stopping the rest"
+                                  f"{dead.last_output()}")
             time.sleep(POLL_S)
-    except Failed as exc:
+    except StackFailed as exc:
         print(f"error: {exc}", file=sys.stderr, flush=True)
         code = 1
     finally:

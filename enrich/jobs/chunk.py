@@ -14,12 +14,13 @@ import redis
 from rq import get_current_job
 from rq.timeouts import BaseTimeoutException
 
+from enrich import service
+from enrich.documents import error_of, error_record
 from enrich.domain.model import Enrichment
 from enrich.errors import EnrichError
 from enrich.jobs.lease import Lease
 from enrich.jobs.queue import retry_or_give_up
 from enrich.jobs.store import JobStore
-from enrich.service import enrich, enrich_many
 from enrich.wiring import Services
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,6 @@ def _enrich_chunk(job_id: str, chunk: int, services: Services, store: JobStore, 
     done = store.recorded(job_id, start, end)
     todo = [(i, d) for i, d in zip(range(start, end), store.documents(job_id, start, end), strict=True)
             if i not in done]
-    delay_s = services.settings.job_test_delay_ms / 1000
     tally = {"recorded": 0, "failed": 0, "skipped": len(done)}
     batch: list[tuple[int, dict, bool]] = []
     flushed = time.monotonic()
@@ -85,8 +85,6 @@ def _enrich_chunk(job_id: str, chunk: int, services: Services, store: JobStore, 
         for outcome in _outcomes(todo, services, meta["prices"], final):
             if lease.lost.is_set():
                 break
-            if delay_s:
-                time.sleep(delay_s)
             batch.append(outcome)
             if len(batch) >= FLUSH_DOCS or time.monotonic() - flushed >= FLUSH_S:
                 if not _flush(store, job_id, batch, tally):
@@ -121,27 +119,26 @@ def _outcomes(todo: list[tuple[int, dict]], services: Services, prices: bool,
     # A document's own error (EnrichError) fails it at once. Anything else fails the run, so the chunk runs again;
     # its last attempt takes the documents one at a time, so that one that raises fails alone.
     if not final:
-        outcomes = enrich_many([(d["text"], d["as_of"]) for _, d in todo], services, prices=prices)
+        outcomes = service.enrich_many([(d["text"], d["as_of"]) for _, d in todo], services, prices=prices)
         for (index, document), outcome in zip(todo, outcomes, strict=True):
             yield index, *_result(document, outcome)
         return
     for index, document in todo:
         try:
-            outcome: Enrichment | EnrichError = enrich(document["text"], services, as_of=document["as_of"],
-                                                       prices=prices)
+            outcome: Enrichment | EnrichError = service.enrich(document["text"], services, as_of=document["as_of"],
+                                                               prices=prices)
         except EnrichError as exc:
             outcome = exc
         except _INFRASTRUCTURE:
             raise
         except Exception as exc:
             log.exception("document %r failed on the chunk's last attempt", document["id"])
-            yield index, {"id": document["id"], "error": {"code": "internal",
-                                                          "message": f"{type(exc).__name__}: {exc}"}}, True
+            yield index, error_record(document["id"], "internal", f"{type(exc).__name__}: {exc}"), True
             continue
         yield index, *_result(document, outcome)
 
 
 def _result(document: dict, outcome: Enrichment | EnrichError) -> tuple[dict, bool]:
     if isinstance(outcome, EnrichError):
-        return {"id": document["id"], "error": {"code": outcome.code, "message": str(outcome)}}, True
+        return error_of(outcome, document["id"]), True
     return {"id": document["id"], **outcome.to_dict()}, False

@@ -6,15 +6,16 @@ import json
 import logging.config
 import sys
 import time
-from types import SimpleNamespace
-from typing import IO, Any
+from typing import IO
 
 from config.logging import logging_config
 from config.settings import Settings
+from enrich.documents import error_of, numbered_lines, parse_line
 from enrich.errors import ConfigError, EnrichError, InvalidInput
 from enrich.jobs.report import MAX_PER_PAGE, status
 from enrich.jobs.submission import submit
 from enrich.jobs.worker import run_worker
+from enrich.wiring import Services, build_services
 
 POLL_S = 0.5
 
@@ -28,8 +29,6 @@ def worker(burst: bool, name: str | None) -> int:
 
 def _read(path: str) -> tuple[list[dict], list[tuple[int, dict]]]:
     """The good documents, and each bad line as (how many good ones precede it, its error record), as `batch` says."""
-    from enrich.cli import parse_line
-
     documents: list[dict] = []
     bad: list[tuple[int, dict]] = []
     try:
@@ -37,16 +36,11 @@ def _read(path: str) -> tuple[list[dict], list[tuple[int, dict]]]:
     except OSError as exc:
         raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
     with source:
-        for number, line in enumerate(source, start=1):
-            raw = line.strip()
-            if not raw:
-                continue
+        for number, raw in numbered_lines(source):
             try:
-                doc_id, text, as_of = parse_line(raw, number)
-                documents.append({"id": doc_id, "text": text, "as_of": as_of})
+                documents.append(parse_line(raw, number))
             except EnrichError as exc:
-                bad.append((len(documents), {"id": getattr(exc, "doc_id", None), "line": number,
-                                             "error": {"code": exc.code, "message": str(exc)}}))
+                bad.append((len(documents), error_of(exc, line=number)))
     return documents, bad
 
 
@@ -55,32 +49,32 @@ def submit_file(path: str, *, wait: bool, output: str, prices: bool, progress: b
     settings = Settings.from_env()
     if not settings.redis_url:
         raise ConfigError("submit needs REDIS_URL: the job goes straight onto the queue in Redis")
-    configured = SimpleNamespace(settings=settings)
+    services = build_services(settings)
     documents, bad = _read(path)
     for _, record in bad:
         print(f"skipped line {record['line']}: {record['error']['message']}", file=sys.stderr)
     if not documents:
         raise InvalidInput(f"no document to submit in {path}")
-    ref = submit(documents, configured, prices=prices)
+    ref = submit(documents, services, prices=prices)
     print(f"job {ref.id}: {len(documents)} documents{'' if ref.created else ' (submitted before: the same job)'}",
           file=sys.stderr)
     if not wait:
         print(ref.id)
         return 0
-    _follow(ref.id, configured, len(documents), progress)
+    _follow(ref.id, services, len(documents), progress)
     out: IO[str] = sys.stdout if output == "-" else open(output, "w", encoding="utf-8")  # noqa: SIM115
     try:
-        _write(ref.id, configured, bad, out)
+        _write(ref.id, services, bad, out)
     finally:
         if out is not sys.stdout:
             out.close()
-    report = status(ref.id, configured, per_page=1)
+    report = status(ref.id, services, per_page=1)
     counts = report["progress"] if report else {"done": len(documents), "failed": 0}
     print(f"{counts['done']} documents, {counts['failed']} failed, {len(bad)} bad lines", file=sys.stderr)
     return 0
 
 
-def _follow(job_id: str, configured: Any, total: int, progress: bool) -> None:
+def _follow(job_id: str, services: Services, total: int, progress: bool) -> None:
     """Poll until the job is finished, with a progress bar on a terminal."""
     bar = None
     if progress:
@@ -89,7 +83,7 @@ def _follow(job_id: str, configured: Any, total: int, progress: bool) -> None:
         bar = tqdm(total=total, unit="doc", desc=f"job {job_id[:8]}", file=sys.stderr)
     try:
         while True:
-            report = status(job_id, configured, per_page=1)
+            report = status(job_id, services, per_page=1)
             if report is None:
                 raise EnrichError(f"job {job_id} is gone: it expired (ENRICH_JOB_TTL_S) before it finished")
             if bar is not None:
@@ -102,11 +96,11 @@ def _follow(job_id: str, configured: Any, total: int, progress: bool) -> None:
             bar.close()
 
 
-def _write(job_id: str, configured: Any, bad: list[tuple[int, dict]], out: IO[str]) -> None:
+def _write(job_id: str, services: Services, bad: list[tuple[int, dict]], out: IO[str]) -> None:
     """Every result page by page, each bad input line back in its place."""
     written, pending_bad, page = 0, list(bad), 1
     while True:
-        report = status(job_id, configured, page=page, per_page=MAX_PER_PAGE)
+        report = status(job_id, services, page=page, per_page=MAX_PER_PAGE)
         if report is None:
             raise EnrichError(f"job {job_id} expired while its results were being read")
         for result in report["results"]:

@@ -9,6 +9,7 @@ from rq import Queue
 from rq.serializers import JSONSerializer
 
 from config.settings import Settings
+from enrich.documents import error_record
 from enrich.jobs.store import JobStore
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ def give_up(store: JobStore, job_id: str, chunk: int, attempts: int) -> int:
     error = store.chunk_state(job_id, chunk)[2] or "the worker running it stopped (killed, out of memory or lost)"
     message = f"not enriched: its chunk failed {attempts} times; the last time: {error}"
     done = store.recorded(job_id, start, end)
-    failed = [(index, {"id": document["id"], "error": {"code": GAVE_UP, "message": message}}, True)
+    failed = [(index, error_record(document["id"], GAVE_UP, message), True)
               for index, document in zip(range(start, end), store.documents(job_id, start, end), strict=True)
               if index not in done]
     new = store.record(job_id, failed)[0]

@@ -7,16 +7,17 @@ from typing import Any
 
 import redis
 
-from enrich.errors import InvalidInput
+from enrich.errors import InvalidInput, QueueUnavailable
 from enrich.jobs.reaper import reap
 from enrich.jobs.store import JobStore
-from enrich.jobs.submission import ID_LENGTH, Configured, QueueUnavailable, store_for
+from enrich.jobs.submission import ID_LENGTH, store_for
+from enrich.wiring import Services
 
 MAX_PER_PAGE = 1000
 _ID = re.compile(rf"^[0-9a-f]{{{ID_LENGTH}}}$")
 
 
-def status(job_id: str, services: Configured, *, page: int = 1, per_page: int = 100,
+def status(job_id: str, services: Services, *, page: int = 1, per_page: int = 100,
            store: JobStore | None = None) -> dict[str, Any] | None:
     """{id, state, progress, results, page, pages, per_page}, or None for a job that never existed or expired."""
     # `results`: the documents of page `page` (input order) that have a result so far; all of them once finished.

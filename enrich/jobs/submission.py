@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import redis
 
 from config.settings import Settings
-from enrich.errors import EnrichError, InvalidInput, TooLarge
+from enrich.documents import parse_document
+from enrich.errors import InvalidInput, QueueUnavailable, TooLarge
 from enrich.jobs.queue import enqueue
 from enrich.jobs.store import JobStore, dumps
+from enrich.wiring import Services
 
 ID_LENGTH = 32  # hex digits of sha256: 128 bits
 JOB_FORMAT = 1  # bump when what a job computes changes for the same documents, so old results are not reused
-
-
-class Configured(Protocol):
-    """What submit() and status() read: the settings (Services has them; so does anything with `.settings`)."""
-
-    settings: Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,34 +28,9 @@ class JobRef:
     created: bool
 
 
-class QueueUnavailable(EnrichError):
-    """Jobs need Redis, and it is not configured or does not answer."""
-
-    code = "unavailable"
-
-
 def document(record: Any, number: int) -> dict[str, Any]:
     """{id, text, as_of} from one submitted document, or InvalidInput saying which and what is wrong."""
-    if not isinstance(record, dict):
-        raise InvalidInput(f"document {number} must be an object with id and text")
-    unknown = sorted(set(record) - {"id", "text", "as_of"})
-    if unknown:
-        raise InvalidInput(f"document {number}: unknown field {unknown[0]!r}")
-    doc_id, text, as_of = record.get("id"), record.get("text"), record.get("as_of")
-    if not isinstance(doc_id, str | int) or isinstance(doc_id, bool):
-        raise InvalidInput(f"document {number}: id must be a string or a number")
-    if not isinstance(text, str):
-        raise InvalidInput(f"document {number}: text must be a string")
-    return {"id": doc_id, "text": text, "as_of": None if as_of is None else _date(as_of, number)}
-
-
-def _date(value: Any, number: int) -> str:
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value).isoformat()
-        except ValueError:
-            pass
-    raise InvalidInput(f"document {number}: as_of must be a date, YYYY-MM-DD")
+    return parse_document(record, f"document {number}")
 
 
 def job_id(documents: list[bytes], *, prices: bool) -> str:
@@ -79,7 +49,7 @@ def store_for(settings: Settings, *, retry_s: float | None = None) -> JobStore:
     return JobStore.shared(settings.redis_url, retry_s=settings.redis_retry_s if retry_s is None else retry_s)
 
 
-def submit(documents: list[dict], services: Configured, *, prices: bool | None = None,
+def submit(documents: list[dict], services: Services, *, prices: bool | None = None,
            store: JobStore | None = None) -> JobRef:
     """Store the job and enqueue its chunks, unless the same documents (and prices) are a job already: then that."""
     # Raises InvalidInput for a bad document, TooLarge past ENRICH_MAX_JOB_DOCUMENTS, QueueUnavailable without Redis.

@@ -10,15 +10,16 @@ import time
 from typing import Any
 
 import redis
-from rq import SimpleWorker
+from rq import Queue, SimpleWorker
+from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from config.settings import Settings
 from enrich.errors import ConfigError
-from enrich.jobs import tasks
 from enrich.jobs.queue import rq_queue
 from enrich.jobs.reaper import Reaper
 from enrich.jobs.store import connect
+from enrich.jobs.tasks import Runtime, running
 
 log = logging.getLogger(__name__)
 WORKER_TTL_S = 420  # RQ's default; a blocking dequeue waits WORKER_TTL_S - 15 s, so sockets wait a little longer
@@ -27,11 +28,25 @@ MAX_BACKOFF_S = 30.0
 
 
 class EnrichWorker(SimpleWorker):
-    """RQ's worker that runs chunks in its own process, and says whether it was asked to stop (else Redis went away)."""
+    """RQ's worker that runs chunks in its own process with its runtime, and says whether it was asked to stop (else
+    Redis went away)."""
 
     # No fork per job: the services and their verdict memo stay warm from chunk to chunk (twice the throughput).
 
     stop_asked = False
+
+    def __init__(self, *args: Any, runtime: Runtime | None = None, **kwargs: Any) -> None:
+        # RQ also builds workers itself (Worker.all, to list them) with its own arguments only: runtime optional.
+        super().__init__(*args, **kwargs)
+        self.runtime = runtime
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        """Perform the job here, its task function reaching this worker's runtime (tasks.current())."""
+        if self.runtime is None:
+            super().execute_job(job, queue)
+            return
+        with running(self.runtime):
+            super().execute_job(job, queue)
 
     def request_stop(self, signum: Any, frame: Any) -> None:
         """SIGTERM/SIGINT: finish the current chunk, then stop (a second signal stops at once)."""
@@ -43,16 +58,16 @@ def run_worker(settings: Settings, *, burst: bool = False, name: str | None = No
     """Work the queue until SIGTERM (with `burst`, until it is empty); Redis going away is waited out, not fatal."""
     if not settings.redis_url:
         raise ConfigError("the worker needs REDIS_URL: the queue lives in Redis")
-    store = tasks.prepare(settings)[1]  # the services, built once: every chunk this process runs shares them
+    runtime = Runtime.build(settings)  # built once: every chunk this process runs shares it
     connection = connect(settings.redis_url, retry_s=settings.redis_retry_s, timeout_s=WORKER_TTL_S + 30)
-    reaper = Reaper(store, settings)
+    reaper = Reaper(runtime.store, settings)
     reaper.start()
     restarts, backoff = 0, 1.0
     try:
         while True:
             worker = EnrichWorker([rq_queue(connection)], connection=connection, serializer=JSONSerializer,
                                   name=f"{name}.{restarts}" if name and restarts else name, worker_ttl=WORKER_TTL_S,
-                                  maintenance_interval=MAINTENANCE_S)
+                                  maintenance_interval=MAINTENANCE_S, runtime=runtime)
             started = time.monotonic()
             try:
                 worker.work(burst=burst, logging_level=settings.log_level)

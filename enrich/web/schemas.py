@@ -7,6 +7,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates
 
+from enrich.documents import is_id, parse_date
 from enrich.domain.model import STATUSES
 from enrich.domain.venues import venue_for
 
@@ -24,10 +25,13 @@ class StrictBoolean(fields.Boolean):
 
 
 class _Date(fields.Date):
-    """An ISO date, YYYY-MM-DD, loaded as that string (the form the use case takes)."""
+    """An ISO date, YYYY-MM-DD, loaded as that string (the form the use case takes) by the one rule for dates."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
-        return super()._deserialize(value, attr, data, **kwargs).isoformat()
+        try:
+            return parse_date(value)
+        except ValueError:
+            raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE) from None
 
 
 # --- requests ----------------------------------------------------------------------------------------------
@@ -79,7 +83,7 @@ class DocumentId(fields.Raw):
     """A document's id, echoed in its result: a JSON string or integer."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str | int:
-        if not isinstance(value, str | int) or isinstance(value, bool):
+        if not is_id(value):
             raise ValidationError("must be a string or an integer")
         return value
 

@@ -1,4 +1,5 @@
-"""Job tests: a private Redis per test, real `python -m enrich worker` processes, and helpers to follow a job."""
+"""Job tests: a private Redis per test, real `python -m enrich worker` processes (or slowed ones, see slow_worker.py),
+and helpers to follow a job."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from config.settings import Settings
-from enrich.jobs import status, tasks
+from enrich.jobs import status
 from enrich.jobs.submission import store_for
 from enrich.wiring import build_services
 from tests.redis_server import RedisServer
@@ -53,15 +54,13 @@ def redis_job_server():
 
 @pytest.fixture
 def in_process(redis_job_server):
-    """(settings, services, store) for running chunks in this process (RQ's SimpleWorker); the task cache reset."""
+    """(settings, services, store) for running chunks in this process (test_chunks.work hands them to the worker)."""
     settings = settings_for(redis_job_server.url)
     services = build_services(settings)
     store = store_for(settings)
-    tasks.install(services, store)
     try:
         yield settings, services, store
     finally:
-        tasks.reset()
         store.redis.close()
 
 
@@ -75,16 +74,20 @@ def _kill(pid: int, sig: int) -> None:
 class Workers:
     """`python -m enrich worker` subprocesses, stopped by the fixture: SIGTERM, then SIGKILL after 3 s."""
 
+    # delay_ms: the same worker started through tests/jobs/slow_worker.py, each document that much slower, so that
+    # a test can kill it, or stop Redis, in the middle of a chunk.
+
     def __init__(self, url: str) -> None:
         self.url = url
         self.processes: dict[str, subprocess.Popen] = {}
         self.logs = Path(tempfile.mkdtemp(prefix="enrich-workers-"))
 
-    def start(self, name: str, **env: str) -> subprocess.Popen:
+    def start(self, name: str, *, delay_ms: int = 0, **env: str) -> subprocess.Popen:
         full = {**os.environ, "REDIS_URL": self.url, "ENRICH_MARKET_DATA": "offline", "ENRICH_LOG_LEVEL": "INFO",
                 **FAST, **env}
+        command = ["-m", "tests.jobs.slow_worker", str(delay_ms)] if delay_ms else ["-m", "enrich", "worker"]
         with open(self.logs / f"{name}.log", "wb") as log:
-            process = subprocess.Popen([sys.executable, "-m", "enrich", "worker", "--name", name], cwd=ROOT, env=full,
+            process = subprocess.Popen([sys.executable, *command, "--name", name], cwd=ROOT, env=full,
                                        stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
         self.processes[name] = process
         return process
@@ -127,25 +130,20 @@ def workers(redis_job_server):
 def wait_finished(job_id: str, settings: Settings, timeout_s: float) -> dict:
     """Poll the job until it is finished (its status report), or fail after `timeout_s`."""
     deadline = time.monotonic() + timeout_s
-    report = None
+    services, report = build_services(settings), None
     while time.monotonic() < deadline:
-        report = status(job_id, _Configured(settings), per_page=1)
+        report = status(job_id, services, per_page=1)
         if report is not None and report["state"] == "finished":
             return report
         time.sleep(0.1)
     raise AssertionError(f"job {job_id} not finished after {timeout_s} s: {report}")
 
 
-@dataclasses.dataclass
-class _Configured:
-    settings: Settings
-
-
 def all_results(job_id: str, settings: Settings) -> list[dict]:
     """Every result of the job, in input order, read page by page."""
-    results, page = [], 1
+    services, results, page = build_services(settings), [], 1
     while True:
-        report = status(job_id, _Configured(settings), page=page, per_page=250)
+        report = status(job_id, services, page=page, per_page=250)
         results += report["results"]
         if page >= report["pages"]:
             return results

@@ -1,5 +1,6 @@
-"""Chunks run in this process by RQ's SimpleWorker (JSON serializer): one price call per chunk, bad and crashing
-documents, the reaper's two outcomes, duplicate submissions, expiry, a lost lease and the worker's restart loop."""
+"""Chunks run in this process by the worker's RQ class (a SimpleWorker, JSON serializer) with the services given:
+one price call per chunk, bad and crashing documents, the reaper's two outcomes, duplicate submissions, expiry, a lost
+lease, the worker's restart loop, and a task outside a worker."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ import time
 
 import pytest
 import redis
-from rq import SimpleWorker
 from rq.registry import FailedJobRegistry
 from rq.serializers import JSONSerializer
 
+from config.settings import Settings
 from enrich import service
+from enrich.errors import ConfigError, QueueUnavailable
 from enrich.jobs import status, submit, tasks
 from enrich.jobs import worker as worker_module
 from enrich.jobs.lease import Lease
@@ -21,22 +23,21 @@ from enrich.jobs.reaper import reap
 from enrich.jobs.store import dumps
 from enrich.jobs.submission import document, job_id
 from enrich.market.offline import OfflineSource
-from tests.jobs.conftest import _Configured, all_results, documents
+from enrich.wiring import build_services
+from tests.jobs.conftest import all_results, documents
 
 
-def work(store) -> None:
-    """Run every queued chunk here and now (RQ's in-process worker), as a real worker would, JSON both ways."""
-    SimpleWorker([rq_queue(store.redis)], connection=store.redis, serializer=JSONSerializer).work(
-        burst=True, logging_level="WARNING")
+def work(services, store) -> None:
+    """Run every queued chunk here and now, with these services, as a worker process would, JSON both ways."""
+    worker_module.EnrichWorker([rq_queue(store.redis)], connection=store.redis, serializer=JSONSerializer,
+                               runtime=tasks.Runtime(services, store)).work(burst=True, logging_level="WARNING")
 
 
 def changed(in_process, **changes):
-    """The in-process settings changed as given, installed for the task functions too."""
+    """The in-process settings changed as given, in the services too."""
     settings, services, store = in_process
     settings = dataclasses.replace(settings, **changes)
-    services = dataclasses.replace(services, settings=settings)
-    tasks.install(services, store)
-    return settings, services, store
+    return settings, dataclasses.replace(services, settings=settings), store
 
 
 class CountingMarket:
@@ -53,9 +54,8 @@ class CountingMarket:
 def test_a_chunk_asks_for_its_prices_in_one_call(in_process):
     settings, services, store = changed(in_process, job_chunk=10)
     market = CountingMarket()
-    tasks.install(dataclasses.replace(services, market=market), store)
     ref = submit(documents(25), services)
-    work(store)
+    work(dataclasses.replace(services, market=market), store)
     assert status(ref.id, services)["state"] == "finished"
     assert market.calls == [["META", "MSFT", "XIACY"]] * 3  # one per chunk, none per document
 
@@ -73,7 +73,7 @@ def test_a_crashing_document_costs_retries_then_fails_alone(in_process, monkeypa
     docs = documents(10)
     docs[3]["text"] += " POISON"
     ref = submit(docs, services)
-    work(store)
+    work(services, store)
     report = status(ref.id, services)
     assert report["state"] == "finished" and report["progress"] == {"done": 10, "failed": 1, "total": 10}
     results = all_results(ref.id, settings)
@@ -89,7 +89,7 @@ def test_a_document_over_the_size_limit_fails_at_once(in_process):
     docs = documents(3)
     docs[1]["text"] = "x" * 301
     ref = submit(docs, services)
-    work(store)
+    work(services, store)
     results = all_results(ref.id, settings)
     assert results[1]["error"]["code"] == "too_large" and "ENRICH_MAX_TEXT_BYTES" in results[1]["error"]["message"]
     assert "mentions" in results[0] and "mentions" in results[2]
@@ -108,7 +108,7 @@ def test_the_reaper_hands_on_a_chunk_whose_worker_vanished(in_process, max_attem
     assert reap(store, settings) == 0  # ... and is still within its lease
     time.sleep(1.1)  # ... then died: the lease lapses
     assert reap(store, settings) == 1
-    work(store)
+    work(services, store)
     report = status(ref.id, services)
     assert report["progress"]["done"] == 5 and report["state"] == "finished"
     results = all_results(ref.id, settings)
@@ -140,7 +140,7 @@ def test_an_expired_job_is_gone_and_can_be_submitted_again(in_process):
     ref = submit(documents(2), services)
     time.sleep(1.2)
     assert status(ref.id, services) is None
-    work(store)  # its queued chunk finds nothing to do, and resurrects nothing
+    work(services, store)  # its queued chunk finds nothing to do, and resurrects nothing
     assert status(ref.id, services) is None and not store.redis.keys(f"enrich:job:{ref.id}:*")
     assert submit(documents(2), services).created
 
@@ -179,12 +179,16 @@ def test_the_worker_starts_again_when_redis_goes_away(in_process, monkeypatch):
     monkeypatch.setattr(worker_module, "_wait_for", lambda connection, wait_s: waits.append(wait_s))
     assert worker_module.run_worker(settings, name="w") == 0
     assert calls == ["w", "w.1"] and waits == [2.0]  # a fresh name: the first may still look alive in Redis
-    tasks.reset()
 
 
 def test_jobs_need_redis():
-    from config.settings import Settings
-    from enrich.jobs import QueueUnavailable
-
     with pytest.raises(QueueUnavailable, match="REDIS_URL"):
-        submit(documents(1), _Configured(Settings(market_data="offline")))
+        submit(documents(1), build_services(Settings(market_data="offline")))
+
+
+def test_a_task_runs_only_in_an_enrich_worker(in_process):
+    settings, services, store = in_process
+    with pytest.raises(ConfigError, match="enrich worker"):
+        tasks.run_chunk("0" * 32, 0)  # RQ's own worker would call it so: no services to run with
+    with tasks.running(tasks.Runtime(services, store)):
+        assert tasks.run_chunk("0" * 32, 0)["claim"] == "gone"

@@ -18,13 +18,13 @@ from tests.web.test_errors import error_of
 
 @pytest.fixture
 def api(in_process):
-    """(client, store, settings) of an app on the test's Redis; chunks of 10 documents."""
+    """(client, store, services) of an app on the test's Redis; chunks of 10 documents."""
     settings, services, store = changed(in_process, job_chunk=10)
-    return create_app(settings).test_client(), store, settings
+    return create_app(settings).test_client(), store, services
 
 
 def test_a_job_round_trip_with_paging(api):
-    client, store, _ = api
+    client, store, services = api
     docs = documents(25)
     answer = client.post("/v1/jobs", json={"documents": docs, "prices": False})
     assert answer.status_code == 202
@@ -33,7 +33,7 @@ def test_a_job_round_trip_with_paging(api):
     queued = client.get(created["status_url"]).get_json()
     assert queued["state"] == "queued" and queued["results"] == [] and queued["progress"] == {
         "done": 0, "failed": 0, "total": 25}
-    work(store)
+    work(services, store)
     url, ids, pages = created["status_url"] + "?per_page=10", [], 0
     while url:
         page = client.get(url)

@@ -11,10 +11,11 @@ from rq.job import Job
 from enrich.jobs import submit
 from enrich.jobs.queue import rq_id
 from enrich.jobs.submission import store_for
-from tests.jobs.conftest import Workers, _Configured, all_results, documents, settings_for, wait_finished
+from enrich.wiring import build_services
+from tests.jobs.conftest import Workers, all_results, documents, settings_for, wait_finished
 from tests.redis_server import RedisServer
 
-SLOW = {"ENRICH_JOB_TEST_DELAY_MS": "100"}  # 1 s per chunk of 10: long enough to kill a worker in the middle
+SLOW_MS = 100  # 1 s per chunk of 10: long enough to kill a worker in the middle
 
 
 def exactly_once(job_id, settings, docs):
@@ -53,7 +54,7 @@ def test_a_thousand_documents_are_each_enriched_once(redis_job_server, workers):
     workers.start("w1")
     workers.start("w2")
     docs = documents(1000)
-    ref = submit(docs, _Configured(settings))
+    ref = submit(docs, build_services(settings))
     report = wait_finished(ref.id, settings, timeout_s=60)
     assert report["progress"] == {"done": 1000, "failed": 0, "total": 1000}
     results = exactly_once(ref.id, settings, docs)
@@ -66,10 +67,10 @@ def test_a_thousand_documents_are_each_enriched_once(redis_job_server, workers):
 def test_a_worker_killed_mid_chunk_loses_nothing(redis_job_server, workers):
     lease_s, reap_s = 2, 1
     settings = settings_for(redis_job_server.url, job_chunk=10)
-    workers.start("w1", **SLOW)
-    workers.start("w2", **SLOW)
+    workers.start("w1", delay_ms=SLOW_MS)
+    workers.start("w2", delay_ms=SLOW_MS)
     docs = documents(60)
-    ref = submit(docs, _Configured(settings))
+    ref = submit(docs, build_services(settings))
     store = store_for(settings)
     chunk, holder = running_chunk(store, ref.id)
     done_before = store.recorded(ref.id, chunk * 10, chunk * 10 + 10)
@@ -105,9 +106,9 @@ def test_a_job_finishes_across_a_redis_restart(persistent_redis, outage_s, retry
     server, pool = persistent_redis
     settings = settings_for(server.url, job_chunk=10)
     for name in ("w1", "w2"):
-        pool.start(name, ENRICH_JOB_TEST_DELAY_MS="40", ENRICH_REDIS_RETRY_S=retry_s, ENRICH_JOB_LEASE_S=lease_s)
+        pool.start(name, delay_ms=40, ENRICH_REDIS_RETRY_S=retry_s, ENRICH_JOB_LEASE_S=lease_s)
     docs = documents(80)
-    ref = submit(docs, _Configured(settings))
+    ref = submit(docs, build_services(settings))
     store = store_for(settings)
     running_chunk(store, ref.id, min_done=2)
     server.stop()
