@@ -122,7 +122,7 @@ def warm(mics: list[str] | None = None, now: float | None = None) -> dict[str, f
     return taken
 
 
-_building: set[str] = set()
+_building: dict[str, threading.Thread] = {}  # calendars being built in the background, by name
 
 
 def _built(name: str, now: float) -> bool:
@@ -132,19 +132,32 @@ def _built(name: str, now: float) -> bool:
 
 def _build_later(name: str, now: float) -> None:
     """Build a calendar in a daemon thread, once at a time per name."""
-    with _lock:
-        if name in _building:
-            return
-        _building.add(name)
-
     def build() -> None:
         try:
             _schedule(name, now)
         finally:
             with _lock:
-                _building.discard(name)
+                _building.pop(name, None)
 
-    threading.Thread(target=build, name=f"calendar-{name}", daemon=True).start()
+    with _lock:
+        if name in _building:
+            return
+        _building[name] = threading.Thread(target=build, name=f"calendar-{name}", daemon=True)
+        _building[name].start()  # under the lock: drain() never sees a build registered but not started
+
+
+def drain(timeout: float | None = None) -> bool:
+    """Wait for the calendars being built in the background (benchmarks, tests); False if some still build."""
+    end = None if timeout is None else time.monotonic() + timeout
+    while True:
+        with _lock:
+            building = [t for t in _building.values() if t.is_alive()]  # (a forked child's are not)
+        if not building:
+            return True
+        for thread in building:
+            thread.join(None if end is None else max(0.0, end - time.monotonic()))
+            if thread.is_alive():
+                return False
 
 
 def _schedule(name: str, now: float) -> _Schedule | None:
