@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
+
+from enrich.redis_cooldown import ERRORS, Cooldown
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +29,7 @@ class RedisStore:
         self._client: redis.Redis | None = None
         self._pid = 0
         self._lock = threading.Lock()
-        self._down_until = 0.0  # monotonic; not tried again before
-        self._warned_at = float("-inf")
+        self._cooldown = Cooldown(log, retry_s=retry_s, warn_every_s=warn_every_s)
 
     def client(self) -> redis.Redis:
         """This process's client (a forked worker makes its own)."""
@@ -46,16 +46,12 @@ class RedisStore:
         """Run `commands`; Unavailable (and a warning at most once a minute) when Redis is down.
 
         After a failure Redis is left alone for `retry_s` unless `force` (a readiness probe wants the truth)."""
-        now = time.monotonic()
-        if not force and now < self._down_until:
+        if not force and self._cooldown.active():
             raise Unavailable(f"{what}: Redis was unreachable moments ago")
         try:
             return commands(self.client())
-        except (redis.RedisError, OSError) as exc:
-            self._down_until = time.monotonic() + self.retry_s
-            if now - self._warned_at >= self.warn_every_s:
-                self._warned_at = now
-                log.warning("%s: Redis unavailable (%s)", what, exc)
+        except ERRORS as exc:
+            self._cooldown.failed("%s: Redis unavailable (%s)", what, exc)
             raise Unavailable(f"{what}: {type(exc).__name__}: {exc}") from exc
 
     def ping(self) -> None:
