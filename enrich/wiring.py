@@ -73,6 +73,11 @@ class LazyMarket:
         """The adapter's answer."""
         return self.get().quotes(symbols, deadline_s, mics)
 
+    def stats(self) -> dict[str, int]:
+        """The adapter's counters once it is built; empty before, since reading them must not build it."""
+        market = self._market
+        return {} if market is None else market.stats()
+
 
 def build_market(settings: Settings) -> MarketData:
     """Offline answers `disabled` without a network call; yfinance goes through the Redis cache when there is one."""

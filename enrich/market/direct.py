@@ -29,3 +29,7 @@ class Uncached:
             return future.result(timeout=deadline_s)
         except cf.TimeoutError:
             return {s: QuoteResult(s, DEADLINE, detail=f"no answer within {deadline_s:.2f} s") for s in symbols}
+
+    def stats(self) -> dict[str, int]:
+        """None kept: without a cache there is nothing to count."""
+        return {}

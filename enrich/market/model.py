@@ -68,3 +68,7 @@ class MarketData(Protocol):
                mics: Mapping[str, str] | None = None) -> dict[str, QuoteResult]:
         """One result per symbol; a symbol not answered in time has outcome `deadline`; `mics` set lifetimes."""
         ...
+
+    def stats(self) -> dict[str, int]:
+        """This process's counters by name (market/stats.py), for metrics; empty for an adapter that keeps none."""
+        ...

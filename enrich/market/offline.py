@@ -19,3 +19,7 @@ class OfflineSource:
         """`disabled` for every symbol, at once."""
         del deadline_s, mics
         return self.fetch(symbols)
+
+    def stats(self) -> dict[str, int]:
+        """None kept: nothing to count."""
+        return {}

@@ -6,7 +6,6 @@ scrape of any worker adds them all up; without that variable (tests, `flask run`
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import threading
 import time
@@ -17,15 +16,15 @@ from prometheus_client import generate_latest as exposition
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from enrich import __version__
-from enrich.market.cache import CacheStats, QuoteCache
+from enrich.market.stats import COUNTERS
 from enrich.web.openapi import Blueprint
-from enrich.wiring import LazyMarket, Services
+from enrich.wiring import Services
 
 REQUESTS = Counter("enrich_http_requests", "HTTP requests answered", ["route", "method", "status"])
 LATENCY = Histogram("enrich_http_request_duration_seconds", "Time to answer an HTTP request", ["route", "method"],
                     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0))
-QUOTE_EVENTS = {f.name: Counter(f"enrich_quote_cache_{f.name}", f"Quote cache: {f.name.replace('_', ' ')}")
-                for f in dataclasses.fields(CacheStats) if not f.name.startswith("_")}
+QUOTE_EVENTS = {name: Counter(f"enrich_quote_cache_{name}", f"Quote cache: {name.replace('_', ' ')}")
+                for name in COUNTERS}
 REFDATA = Gauge("enrich_refdata_info", "Loaded reference sources and their as-of dates (value 1)",
                 ["source", "as_of"], multiprocess_mode="max")
 BUILD = Gauge("enrich_build_info", "The service's version (value 1)", ["version"], multiprocess_mode="max")
@@ -35,24 +34,19 @@ blp = Blueprint("metrics", __name__, description="Prometheus metrics")
 
 
 class _CacheSync:
-    """Carries the quote cache's per-process counters (QuoteCache.stats) into Prometheus counters."""
+    """Carries the market adapter's per-process counters (MarketData.stats) into Prometheus counters."""
 
     def __init__(self, services: Services) -> None:
         self.services = services
         self.lock = threading.Lock()
-        self.stats: CacheStats | None = None
+        self.pid = os.getpid()
         self.seen: dict[str, int] = {}
 
     def __call__(self) -> None:
-        market = self.services.market
-        if isinstance(market, LazyMarket):
-            market = market._market  # only once built: reading it must not build it (and import yfinance)
-        if not isinstance(market, QuoteCache):
-            return
         with self.lock:
-            if market.stats is not self.stats:  # a new process, or a new cache: its counters start at zero
-                self.stats, self.seen = market.stats, {}
-            now = market.stats.snapshot()
+            if self.pid != os.getpid():  # a forked worker: its adapter's counters start at zero
+                self.pid, self.seen = os.getpid(), {}
+            now = self.services.market.stats()  # never builds the adapter (and imports no yfinance)
             for name, value in now.items():
                 delta = value - self.seen.get(name, 0)
                 if delta > 0 and name in QUOTE_EVENTS:

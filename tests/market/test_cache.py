@@ -16,19 +16,32 @@ import redis
 from enrich.market import hours
 from enrich.market.cache import UNAVAILABLE, QuoteCache
 from enrich.market.model import DEADLINE, MALFORMED, NETWORK, NOT_FOUND, OK, RATE_LIMITED, Quote, QuoteResult
+from tests.waiting import wait_for
 
 
 class CountingSource:
-    """The upstream's test double: answers `outcome` for every symbol, records each call, may be slow."""
+    """The upstream's test double: answers `outcome` for every symbol, records each call, may be slow.
+
+    `hold()` makes every fetch from then on wait until `release()`: a fetch that is in flight for as long as the
+    test needs, with no sleep to guess how long that is."""
 
     def __init__(self, outcome: str = OK, delay: float = 0.0, price: float = 100.0) -> None:
         self.outcome, self.delay, self.price = outcome, delay, price
         self.calls: list[list[str]] = []
         self._lock = threading.Lock()
+        self._gate = threading.Event()
+        self._gate.set()
+
+    def hold(self) -> None:
+        self._gate.clear()
+
+    def release(self) -> None:
+        self._gate.set()
 
     def fetch(self, symbols):
         with self._lock:
             self.calls.append(list(symbols))
+        assert self._gate.wait(timeout=30), "the test never released the fetch"
         time.sleep(self.delay)
         if self.outcome == "raise":
             raise RuntimeError("the upstream client blew up")
@@ -70,13 +83,6 @@ def fixed_lifetime(mic, now, *, fresh_open_s, stale_open_s):
 
 def at(text: str) -> float:
     return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC).timestamp()
-
-
-def wait_for(predicate, timeout: float = 3.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.01)
 
 
 @pytest.fixture
@@ -125,7 +131,7 @@ def test_cold_batch_is_one_fetch_then_warm_is_none(make_cache, db, prefix):
     warm = cache.quotes(symbols, 2.0)
     assert len(source.calls) == 1
     assert warm == cold
-    stats = cache.stats.snapshot()
+    stats = cache.stats()
     assert (stats["hits"], stats["misses"], stats["upstream_calls"], stats["upstream_symbols"]) == (5, 5, 1, 5)
 
 
@@ -137,7 +143,7 @@ def test_key_scheme_is_one_json_value_per_symbol_with_its_lifetime(make_cache, d
     value = json.loads(db.get(prefix + "AAPL"))
     assert value["fresh_until"] == clock.now + 60 and value["stale_until"] == clock.now + 360
     assert QuoteResult.from_json(value["result"]).quote == Quote("AAPL", currency="USD", last=100.0)
-    assert 355_000 < db.pttl(prefix + "AAPL") <= 360_000
+    assert 355_000 < db.pttl(prefix + "AAPL") <= 360_000  # contract: the Redis TTL is the quote's whole lifetime
     assert db.keys(prefix + "*") == [(prefix + "AAPL").encode()]  # the lock went with the fetch
 
 
@@ -155,21 +161,20 @@ def test_stale_is_served_at_once_and_refreshed_once(make_cache):
     first, second = make_cache(source, clock=clock), make_cache(source, clock=clock)  # as if two processes
     first.quotes(["AAPL"], 2.0)
     first.drain()
-    source.price, source.delay = 101.0, 3.0
+    source.price = 101.0
+    source.hold()  # the refresh stays in flight until released
     clock.advance(61)
 
-    started = time.monotonic()
     served = [first.quotes(["AAPL"], 2.0)["AAPL"], second.quotes(["AAPL"], 2.0)["AAPL"],
-              first.quotes(["AAPL"], 2.0)["AAPL"]]
-    assert time.monotonic() - started < 1.5  # nobody waited for the 3 s refresh
+              first.quotes(["AAPL"], 2.0)["AAPL"]]  # answered while the refresh is held: nobody waits for it
     assert [(r.stale, r.quote.last) for r in served] == [(True, 100.0)] * 3
 
-    wait_for(lambda: first.quotes(["AAPL"], 2.0)["AAPL"].quote.last == 101.0)
-    time.sleep(0.1)
+    source.release()
+    assert first.drain(timeout=10) and second.drain(timeout=10)
     assert len(source.calls) == 2  # exactly one refresh
     fresh = second.quotes(["AAPL"], 2.0)["AAPL"]
     assert (fresh.stale, fresh.quote.last) == (False, 101.0)
-    assert first.stats.stale_hits + second.stats.stale_hits >= 3
+    assert first.stats()["stale_hits"] + second.stats()["stale_hits"] == 3
 
 
 def test_lifetime_follows_market_hours(make_cache, db, prefix):
@@ -182,7 +187,8 @@ def test_lifetime_follows_market_hours(make_cache, db, prefix):
     cache.drain()
     assert len(source.calls) == 1
     kept = db.pttl(prefix + "AAPL") / 1000
-    assert kept == pytest.approx(at("2026-11-30T14:40:00") - clock.now, abs=5)  # until just after the open
+    # contract: the Redis TTL runs until just after the open
+    assert kept == pytest.approx(at("2026-11-30T14:40:00") - clock.now, abs=5)
 
     clock.now = at("2026-11-30T14:20:00")  # Monday, ten minutes before the open: still fresh
     assert not any(r.stale for r in cache.quotes(["AAPL", "MSFT"], 3.0, mics=mics).values())
@@ -190,7 +196,8 @@ def test_lifetime_follows_market_hours(make_cache, db, prefix):
 
     clock.now = at("2026-11-30T14:26:00")  # past "shortly before the open": stale, refreshed in the background
     assert cache.quotes(["MSFT"], 3.0, mics=mics)["MSFT"].stale
-    wait_for(lambda: len(source.calls) == 2)
+    assert cache.drain(timeout=10)
+    assert len(source.calls) == 2
 
     clock.now = at("2026-11-30T14:45:00")  # the market is open and AAPL's closed-market quote has expired
     result = cache.quotes(["AAPL"], 3.0, mics=mics)["AAPL"]
@@ -209,7 +216,7 @@ def test_misses_are_remembered_and_garbage_is_not(make_cache, db, prefix):
     cache.drain()
     assert cache.quotes(["NOPE"], 2.0)["NOPE"].outcome == NOT_FOUND
     assert len(source.calls) == 1
-    assert 3_890_000 < db.pttl(prefix + "NOPE") <= 3_900_000
+    assert 3_890_000 < db.pttl(prefix + "NOPE") <= 3_900_000  # contract: a miss is kept for its own lifetime
 
     source.outcome = MALFORMED
     assert cache.quotes(["ODD"], 2.0)["ODD"].outcome == MALFORMED
@@ -267,7 +274,7 @@ def test_throttled_or_down_upstream_backs_off(make_cache, db, prefix, failure):
     answer = cache.quotes(["WARM", "Y"], 2.0)
     assert answer["WARM"].outcome == OK and answer["WARM"].stale
     assert answer["Y"].outcome == failure and "backing off" in answer["Y"].detail
-    time.sleep(0.2)  # the stale refresh, had it run
+    assert cache.drain(timeout=10)  # the stale refresh, queued all the same, found the breaker open
     assert len(source.calls) == 2
 
     clock.advance(3.1)  # back-off over: one probe, which fails again and doubles the back-off
@@ -286,7 +293,7 @@ def test_throttled_or_down_upstream_backs_off(make_cache, db, prefix, failure):
     assert db.get(prefix + "~breaker") is None
     assert cache.quotes(["Z"], 2.0)["Z"].outcome == OK
     assert len(source.calls) == 5
-    assert cache.stats.breaker_opens == 2 and cache.stats.upstream_failures == 2
+    assert cache.stats()["breaker_opens"] == 2 and cache.stats()["upstream_failures"] == 2
 
 
 def test_breaker_is_shared_and_waiters_see_the_holders_failure(make_cache):
@@ -295,10 +302,9 @@ def test_breaker_is_shared_and_waiters_see_the_holders_failure(make_cache):
     answers = {}
     thread = threading.Thread(target=lambda: answers.update(holder.quotes(["HOT"], 3.0)))
     thread.start()
-    time.sleep(0.1)  # the holder has the lock and is fetching
-    started = time.monotonic()
+    wait_for(lambda: holder_source.calls, what="the holder to take the lock and fetch")
+    # Not `deadline`: the waiter saw the holder's failure (through the breaker) within its 3 s.
     assert waiter.quotes(["HOT"], 3.0)["HOT"].outcome == RATE_LIMITED
-    assert time.monotonic() - started < 1.0
     thread.join()
     assert answers["HOT"].outcome == RATE_LIMITED
     assert waiter.quotes(["OTHER"], 3.0)["OTHER"].outcome == RATE_LIMITED  # the breaker, for everyone
@@ -318,7 +324,9 @@ def test_a_source_that_raises_counts_as_network(make_cache, caplog):
 
 def test_redis_down_degrades_to_no_price(redis_server, caplog):
     source = CountingSource()
-    cache = QuoteCache(redis_server.url, source, prefix="test:", lifetime=fixed_lifetime, redis_retry_s=0.2)
+    # No cooldown (redis_retry_s=0): every call below tries the stopped Redis (enrich/redis_cooldown.py has its own
+    # tests), and the warning is still logged only once.
+    cache = QuoteCache(redis_server.url, source, prefix="test:", lifetime=fixed_lifetime, redis_retry_s=0)
     try:
         cache.quotes(["WARM"], 2.0)
         cache.drain()
@@ -327,15 +335,14 @@ def test_redis_down_degrades_to_no_price(redis_server, caplog):
             for _ in range(3):
                 started = time.monotonic()
                 answer = cache.quotes(["WARM", "COLD"], 2.0)
-                assert time.monotonic() - started < 1.5  # no hang on a dead Redis
+                assert time.monotonic() - started < 1.5  # contract: no hang on a dead Redis (0.25 s socket timeouts)
                 assert {(r.outcome, r.detail) for r in answer.values()} == {(NETWORK, UNAVAILABLE)}
-                time.sleep(0.25)
+        assert cache.drain(timeout=10)
         assert len(source.calls) == 1  # the upstream is not asked in Redis's place
         assert len([r for r in caplog.records if "unavailable" in r.getMessage()]) == 1
-        assert cache.stats.cache_errors >= 2
+        assert cache.stats()["cache_errors"] == 3
 
         redis_server.start()  # empty again: no persistence
-        time.sleep(0.25)
         assert cache.quotes(["COLD"], 2.0)["COLD"].outcome == OK
         cache.drain()
         assert cache.quotes(["COLD"], 2.0)["COLD"].outcome == OK
@@ -345,28 +352,31 @@ def test_redis_down_degrades_to_no_price(redis_server, caplog):
 
 
 def test_deadline_answers_in_time_and_the_fetch_fills_the_cache(make_cache, db, prefix):
-    source = CountingSource(delay=3.0)
+    source = CountingSource()
+    source.hold()  # the fetch stays in flight until released
     cache, other = make_cache(source), make_cache(source)
     started = time.monotonic()
     result = cache.quotes(["SLOW"], 0.2)["SLOW"]
-    assert time.monotonic() - started < 1.5  # the deadline, not the 3 s fetch
+    assert time.monotonic() - started < 1.5  # contract: the answer comes by the deadline (0.2 s, with slack)
     assert result.outcome == DEADLINE and "goes on" in result.detail
 
     waiting = other.quotes(["SLOW"], 0.2)["SLOW"]  # another process, while the fetch is in flight
     assert waiting.outcome == DEADLINE and "another process" in waiting.detail
 
-    wait_for(lambda: db.get(prefix + "SLOW") is not None)
+    source.release()
+    assert cache.drain(timeout=10)
+    assert db.get(prefix + "SLOW") is not None
     assert cache.quotes(["SLOW"], 0.2)["SLOW"].outcome == OK
     assert other.quotes(["SLOW"], 0.2)["SLOW"].outcome == OK
     assert len(source.calls) == 1
 
 
 def test_a_lock_whose_holder_died_is_taken_over(make_cache, db, prefix):
-    db.set(prefix + "~lock:ORPHAN", "someone-else", px=300)
     source = CountingSource()
     started = time.monotonic()
-    assert make_cache(source).quotes(["ORPHAN"], 3.0)["ORPHAN"].outcome == OK
-    assert 0.25 < time.monotonic() - started < 1.5
+    db.set(prefix + "~lock:ORPHAN", "someone-else", px=300)
+    assert make_cache(source).quotes(["ORPHAN"], 3.0)["ORPHAN"].outcome == OK  # taken over within the deadline
+    assert time.monotonic() - started >= 0.3  # contract: a lock is honoured until it expires, not broken early
     assert source.calls == [["ORPHAN"]]
 
 
@@ -382,30 +392,35 @@ def test_a_forked_child_gets_its_own_connection_and_threads(make_cache):
         pid = os.fork()
     if pid == 0:  # the child
         try:
+            inherited = cache.stats()["upstream_calls"]  # the parent's call is not the child's
             result = cache.quotes(["CHILD", "PARENT"], 3.0)
             cache.drain()
-            os.write(write, ",".join(r.outcome for r in result.values()).encode())
+            outcomes = ",".join(r.outcome for r in result.values())
+            os.write(write, f"{inherited} {outcomes} {cache.stats()['upstream_calls']}".encode())
         finally:
             os._exit(0)
     os.close(write)
     with os.fdopen(read) as pipe:
-        assert pipe.read() == "ok,ok"
+        assert pipe.read() == "0 ok,ok 1"
     os.waitpid(pid, 0)
     assert cache.quotes(["CHILD"], 2.0)["CHILD"].outcome == OK  # the child's fetch filled the shared cache
     assert source.calls == [["PARENT"]]  # (the child's call was counted in the child's copy)
 
 
 def test_the_answer_does_not_wait_for_a_slow_calendar_or_cache_write(make_cache, db, prefix):
+    built = threading.Event()
+
     def slow_lifetime(mic, now, *, fresh_open_s, stale_open_s):  # as building XKRX's calendar takes seconds
-        time.sleep(2.5)
+        assert built.wait(timeout=30)
         return fresh_open_s, fresh_open_s + stale_open_s
 
     source = CountingSource()
     cache = make_cache(source, lifetime=slow_lifetime)
-    started = time.monotonic()
+    # OK, not `deadline`: the answer came within 0.4 s while the lifetime (so the cache write) was still held.
     assert cache.quotes(["005930.KS"], 0.4, mics={"005930.KS": "XKRX"})["005930.KS"].outcome == OK
-    assert time.monotonic() - started < 1.5  # not after the 2.5 s lifetime
-    assert cache.drain(timeout=6)
+    assert db.get(prefix + "005930.KS") is None
+    built.set()
+    assert cache.drain(timeout=10)
     assert db.get(prefix + "005930.KS") is not None
 
 

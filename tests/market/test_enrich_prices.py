@@ -87,7 +87,7 @@ def test_through_the_redis_cache_warm_then_redis_down(redis_server):
         cache = QuoteCache(redis_server.url, YahooSource(base_url=fake.base_url), prefix=f"t:{uuid.uuid4().hex}:")
         services = services.__class__(settings, services.reference, services.refdata_versions, cache)
         cold = enrich(ARTICLE, services).to_dict()
-        cache.drain(5)
+        assert cache.drain(5)
         assert fake.count(QUOTE_PATH) == 1
         warm = enrich(ARTICLE, services).to_dict()
         assert fake.count(QUOTE_PATH) == 1, "a warm document costs no upstream request"

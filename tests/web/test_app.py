@@ -20,6 +20,8 @@ from enrich.web import create_app
 app = create_app(Settings(market_data="yfinance", redis_url="redis://127.0.0.1:1/0", rate_limit=(5, 60)))
 assert "yfinance" not in sys.modules, "the market adapter is built on the first quote request"
 assert app.test_client().get("/healthz").status_code == 200
+assert app.test_client().get("/metrics").status_code == 200
+assert "yfinance" not in sys.modules, "neither a request without prices nor a scrape builds the market adapter"
 print("ok")
 """
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
