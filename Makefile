@@ -27,8 +27,9 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 
+# Every benchmark as a quick trial (about a minute on 2 cores); `.venv/bin/python -m bench --long` for the full runs.
 bench: install
-	$(BIN)/python bench/extract.py
+	$(BIN)/python -m bench
 
 # Rebuild the bundled reference data (needs requirements-refdata.txt in its own venv).
 refdata:
