@@ -4,7 +4,7 @@ Everything runs on 127.0.0.1: a throwaway redis-server (tests/redis_server.py), 
 answering any symbol (bench/common.py's `any_yahoo`), and `python -m enrich serve` (gunicorn with config/gunicorn.py,
 as the Procfile runs it) on a free port with prices on (ENRICH_MARKET_DATA=yfinance, ENRICH_YAHOO_BASE_URL=the fake,
 REDIS_URL=the throwaway Redis). The quote cache is primed with one request per route, then wrk (Debian's 4.1.0) runs
-(bench/http_wrk.py drives it, bench/http_server.py watches the server, bench/http_sections.py reports):
+(bench/http_wrk.py drives it, bench/http_server.py watches the server, http_priming.py and http_sections.py report):
 
   (a) GET /healthz, the bare route: the framework ceiling (the app's hooks, no Redis, no index, no work);
   (b) GET /v1/tickers/MSFT (warm cache);
