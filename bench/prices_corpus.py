@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bench.common import CORPUS, ROOT, median, met, read_corpus
-from bench.recorder import Recorder, counters, ms, p95, priced, show_stats, stats_delta
+from bench.recorder import Recorder, ms, p95, priced, show_stats, stats_delta
 
 Doc = tuple[str, str | None]  # (text, date)
 
@@ -54,7 +54,7 @@ def _worker(yf: Any, url: str, prefix: str, base_url: str, docs: Sequence[Doc], 
         seconds, statuses, _ = run_pass(services, docs)
         cache.drain(timeout=30)
         out.put({"seconds": seconds, "statuses": dict(statuses), "asked": dict(market.asked), "calls": market.seconds,
-                 "stats": counters(cache), "error": None})
+                 "stats": cache.stats(), "error": None})
         cache.close()
     except Exception as exc:  # reported by the parent
         out.put({"error": repr(exc)})
@@ -121,7 +121,7 @@ def one_process(yf: Any, url: str, prefix: str, fake: Any, docs: list[Doc], args
     services = dataclasses.replace(yf, market=market)
     seconds, statuses, with_listing = run_pass(services, docs)
     cache.drain(timeout=30)
-    first_stats = counters(cache)
+    first_stats = cache.stats()
     report_pass(f"1. one process, cold cache ({with_listing} of {len(docs)} documents have a resolved listing)",
                 len(docs), seconds, fake.count(QUOTE_PATH), Counter(fake.symbols), market.asked, first_stats,
                 statuses, market.seconds)
@@ -133,7 +133,7 @@ def one_process(yf: Any, url: str, prefix: str, fake: Any, docs: list[Doc], args
     cache.drain(timeout=30)
     new_requests = fake.count(QUOTE_PATH) - requests_before
     new_symbols = Counter(fake.symbols) - symbols_before
-    second_stats = stats_delta(counters(cache), first_stats)
+    second_stats = stats_delta(cache.stats(), first_stats)
     print()
     print("  2. the same documents again, same cache lifetime (all warm)")
     print(f"    {len(docs)} documents in {seconds:.2f} s; price statuses {dict(statuses)}")

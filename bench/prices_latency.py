@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bench.common import median, met
-from bench.recorder import Measured, Recorder, counters, ms, p95, priced, show_stats, stats_delta
+from bench.recorder import Measured, Recorder, ms, p95, priced, show_stats, stats_delta
 
 WARM_TARGET_MS = 2.0  # warm enrichment within 2 ms of the offline figure
 DEADLINE_MARGIN_MS = 50.0  # "never waits past its deadline": the price call may overrun by this much (scheduling)
@@ -144,7 +144,7 @@ def offline_and_warm(b: Setup, offline: Any, offline_market: Recorder, warm_serv
     warm_cache.drain()
     ok, resolved, _ = priced(first)
     requests_before = b.quote_requests()
-    stats_before = counters(warm_cache)
+    stats_before = warm_cache.stats()
     offline_market.seconds.clear()
     warm_market.seconds.clear()
     runs = {"offline": Measured(), "warm": Measured()}
@@ -155,7 +155,7 @@ def offline_and_warm(b: Setup, offline: Any, offline_market: Recorder, warm_serv
     times, warm = {name: run.times for name, run in runs.items()}, runs["warm"]
     warm.calls = list(warm_market.seconds)  # every quotes() call of the loop
     warm.requests = b.quote_requests() - requests_before
-    warm.stats = stats_delta(counters(warm_cache), stats_before)
+    warm.stats = stats_delta(warm_cache.stats(), stats_before)
     print(f"  priming call: {ok} of {resolved} resolved mentions priced; warm loop: price statuses "
           f"{dict(warm.statuses)}, {warm.requests} upstream requests; cache: {show_stats(warm.stats)}")
     return times, warm
@@ -165,7 +165,7 @@ def cold_symbols(b: Setup, warm_services: Any, warm_market: Recorder, warm_cache
     """(c) cold symbols in a warm process: the same cache, our article keys deleted before each call."""
     cold = Measured()
     requests_before = b.quote_requests()
-    stats_before = counters(warm_cache)
+    stats_before = warm_cache.stats()
     for _ in range(b.args.cold_iterations):
         warm_cache.drain()
         delete_prefix(b.url, b.prefix + "warm:")
@@ -173,7 +173,7 @@ def cold_symbols(b: Setup, warm_services: Any, warm_market: Recorder, warm_cache
         cold.enrich(ARTICLE, warm_services, warm_market)
     warm_cache.drain()
     cold.requests = b.quote_requests() - requests_before
-    cold.stats = stats_delta(counters(warm_cache), stats_before)
+    cold.stats = stats_delta(warm_cache.stats(), stats_before)
     return cold
 
 
@@ -187,7 +187,7 @@ def cold_caches(b: Setup) -> Measured:
         market = Recorder(cache)
         fresh.enrich(ARTICLE, dataclasses.replace(b.yf, market=market), market)
         cache.close()
-        stats.update(counters(cache))
+        stats.update(cache.stats())
     fresh.requests = b.quote_requests() - requests_before
     fresh.stats = stats
     return fresh
@@ -213,7 +213,7 @@ def past_deadline(b: Setup) -> tuple[Measured, Measured, list[bool], float]:
     stats: Counter[str] = Counter()
     for cache, market, services in caches:
         after.enrich(ARTICLE, services, market)
-        stats.update(counters(cache))
+        stats.update(cache.stats())
         cache.close()
     after.requests = b.quote_requests() - requests_before - slow.requests
     slow.stats = stats

@@ -76,8 +76,3 @@ def ms(seconds: float) -> float:
     """Seconds in milliseconds."""
     return seconds * 1000
 
-
-def counters(cache: Any) -> dict[str, int]:
-    """A QuoteCache's counters now: `stats()` where it is a method, else `stats.snapshot()` (the older form)."""
-    stats = cache.stats
-    return stats.snapshot() if hasattr(stats, "snapshot") else stats()
