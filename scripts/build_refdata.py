@@ -8,6 +8,8 @@ Run it with an interpreter that has requirements-refdata.txt installed, never th
     python scripts/build_refdata.py --download --user-agent "Name name@example.com"   # fetch the SEC list
     python scripts/build_refdata.py --sec-json FILE --sec-as-of DATE --snapshot-dir DIR   # only write DIR/sec-DATE.tsv
     python scripts/build_refdata.py --history --wheel-dir /tmp/wheels   # also data/history/ from older edgartools
+    python scripts/build_refdata.py --raw ../shared/data/raw   # also the files built from the shared raw copies
+    python scripts/build_refdata.py --raw ../shared/data/raw --only-raw   # only those (standard library only)
 
 The output is deterministic: the same inputs give byte-identical files.
 """
@@ -43,6 +45,9 @@ from enrich.refdata.refresh import (  # noqa: E402 - the SEC list is read and wr
     write_tsv,
 )
 from enrich.refdata.snapshots import SEC_COLUMNS  # noqa: E402
+
+sys.path.insert(0, str(REPO / "scripts"))
+import refdata_raw  # noqa: E402 - the files built from the shared raw copies
 
 DEFAULT_OUT = REPO / "enrich" / "refdata" / "data"
 SEC_LICENCE = "Public domain: U.S. government work (17 U.S.C. 105), published by the SEC"
@@ -175,8 +180,9 @@ def history_snapshots(out: Path, wheel_dir: Path, command: str) -> dict[str, dic
         files[f"{HISTORY_DIR}/{path.name}"] = entry(path, "sec-company-tickers", source, SEC_LICENCE, uploaded,
                                                     PACKAGE_DATE_KIND, SEC_COLUMNS, len(rows), command,
                                                     source_sha256=sha256)
+    raw_made = {f"history/sec-{date}.tsv" for date, _, _ in refdata_raw.SEC_COPIES}
     for path in (out / HISTORY_DIR).glob("sec-*.tsv"):
-        if f"{HISTORY_DIR}/{path.name}" not in files:
+        if f"{HISTORY_DIR}/{path.name}" not in files and f"{HISTORY_DIR}/{path.name}" not in raw_made:
             path.unlink()
     return files
 
@@ -308,7 +314,14 @@ def main(argv: list[str] | None = None) -> int:
                     help="also write history/sec-<release date>.tsv from the edgartools releases in HISTORY "
                          "(downloads their wheels with pip; without it the existing history entries are kept)")
     ap.add_argument("--wheel-dir", type=Path, help="for --history: keep downloaded wheels here (default: a temp dir)")
+    ap.add_argument("--raw", type=Path, help="also build the files that come from the raw copies in this folder "
+                                             "(shared/data/raw; see its SOURCES.md); without it they are kept")
+    ap.add_argument("--only-raw", action="store_true", help="with --raw: only those files, keeping every other one")
     args = ap.parse_args(argv)
+    if args.only_raw:
+        if not args.raw:
+            ap.error("--only-raw needs --raw")
+        return build_raw_only(args.out, args.raw)
     if args.history and args.snapshot_dir:
         ap.error("--history writes into the data directory; drop --snapshot-dir")
     if args.sec_json and not args.sec_as_of:
@@ -402,11 +415,39 @@ def main(argv: list[str] | None = None) -> int:
                 files.update(history_snapshots(out, Path(wheel_dir), f"{command} --history"))
     else:
         files.update(kept_history(out))
+    if args.raw:
+        files.update(refdata_raw.build(args.raw, out, entry, f"{command} --raw DIR"))
+    else:
+        files.update(kept_raw(out))
+    write_manifest(out, files)
+    return 0
+
+
+def kept_raw(out: Path) -> dict[str, dict[str, object]]:
+    """The MANIFEST entries of raw-derived files already in out/ (a build without --raw keeps them)."""
+    try:
+        files = json.loads((out / "MANIFEST.json").read_text(encoding="utf-8"))["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    return {name: info for name, info in files.items()
+            if "--raw" in str(info.get("command", "")) and (out / name).is_file()}
+
+
+def build_raw_only(out: Path, raw: Path) -> int:
+    """Rebuild the raw-derived files and keep every other MANIFEST entry as it is."""
+    files = json.loads((out / "MANIFEST.json").read_text(encoding="utf-8"))["files"]
+    kept = {name: info for name, info in files.items() if "--raw" not in str(info.get("command", ""))}
+    kept.update(refdata_raw.build(raw, out, entry, "python scripts/build_refdata.py --raw DIR --only-raw"))
+    write_manifest(out, kept)
+    return 0
+
+
+def write_manifest(out: Path, files: dict[str, dict[str, object]]) -> None:
+    """MANIFEST.json for `files`, sorted, and a line per file."""
     manifest = {"format": 1, "files": dict(sorted(files.items()))}
     (out / "MANIFEST.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    for name, info in files.items():
+    for name, info in sorted(files.items()):
         print(f"{name}: {info['rows']} rows, {info['bytes']} bytes, as_of {info['as_of']}")
-    return 0
 
 
 if __name__ == "__main__":

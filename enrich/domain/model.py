@@ -35,6 +35,9 @@ class Listing:
     name: str | None = None
     kind: str | None = None
     family_only: bool = False  # the source names the venue family (NYSE), not the exact venue
+    delisted: bool = False  # the source keeps the listing but marks it delisted (FinanceDatabase)
+    isin: str | None = None
+    country: str | None = None  # where the company is based, when the source says
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +66,22 @@ class Evidence:
 
 
 @dataclass(frozen=True, slots=True)
+class Related:
+    """Another listing of the same company: its home market, an ADR of it, or a second listing."""
+
+    symbol: str
+    exchange: str
+    mic: str
+    yahoo_symbol: str
+    name: str | None
+    relation: str  # "home", "adr" or "dual"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"symbol": self.symbol, "exchange": self.exchange, "mic": self.mic,
+                "yahoo_symbol": self.yahoo_symbol, "name": self.name, "relation": self.relation}
+
+
+@dataclass(frozen=True, slots=True)
 class Resolved:
     """The listing the service believes the tag means."""
 
@@ -73,12 +92,13 @@ class Resolved:
     name: str | None
     currency: str | None
     kind: str | None
+    related: tuple[Related, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "symbol": self.symbol, "exchange": self.exchange, "mic": self.mic,
             "yahoo_symbol": self.yahoo_symbol, "name": self.name,
-            "currency": self.currency, "kind": self.kind,
+            "currency": self.currency, "kind": self.kind, "related": [r.to_dict() for r in self.related],
         }
 
 

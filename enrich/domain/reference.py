@@ -22,6 +22,42 @@ class Rename:
     source: str
 
 
+@dataclass(frozen=True, slots=True)
+class Presence:
+    """A symbol seen on a US exchange from `first` to `last` (ISO dates) by a dated listing source."""
+
+    symbol: str
+    venue_key: str
+    first: str
+    last: str
+    kind: str | None
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """Dates over which a dated source lists every symbol of its venues: absence within it means something."""
+
+    first: str
+    last: str
+    venues: frozenset[str]
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A transfer between US exchanges or a symbol change, with the last day before and the first day after."""
+
+    kind: str  # "transfer" or "rename"
+    old_symbol: str
+    old_venue: str
+    new_symbol: str
+    new_venue: str
+    last_old: str
+    first_new: str
+    source: str
+
+
 class Reference(Protocol):
     """The read-only reference index the verdicts consult; symbols are in canonical form (see symbols)."""
 
@@ -59,4 +95,24 @@ class Reference(Protocol):
 
     def snapshots(self) -> Sequence[str]:
         """As-of dates of every loaded snapshot of the SEC list, oldest first; the newest feeds `listings`."""
+        ...
+
+    def listings_on(self, symbol: str, venue_keys: Sequence[str]) -> Sequence[Listing]:
+        """Listings of `symbol` on these non-US venues from the per-venue tables (loaded on first use)."""
+        ...
+
+    def presence(self, symbol: str) -> Sequence[Presence]:
+        """Every dated US exchange presence of `symbol`, oldest first."""
+        ...
+
+    def windows(self) -> Sequence[Window]:
+        """The dated US sources' complete windows."""
+        ...
+
+    def changes(self, symbol: str) -> Sequence[Change]:
+        """Transfers and symbol changes that `symbol` took part in (as old or new symbol), oldest first."""
+        ...
+
+    def by_name_abroad(self, name: str) -> Sequence[Listing]:
+        """Non-US listings (German regional floors left out) whose company name matches `name`, best first."""
         ...

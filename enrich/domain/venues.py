@@ -102,7 +102,23 @@ _TABLE: tuple[tuple[str, str, str, str, str, str, str, str, tuple[str, ...]], ..
     ("JSE", "JSE", "XJSE", "XJSE", ".JO", "ZA", "ZAR", "JSE", ("JSE", "Johannesburg Stock Exchange")),
     ("TASE", "TASE", "XTAE", "XTAE", ".TA", "IL", "ILS", "TASE", ("TASE", "Tel Aviv Stock Exchange", "TLV")),
     ("NZX", "NZX", "XNZE", "XNZE", ".NZ", "NZ", "NZD", "NZX", ("NZX", "NZSE")),
+    ("IEX", "IEX", "IEXG", "IEXG", "", "US", "USD", "IEX", ("IEX", "Investors Exchange")),
+    # Germany's regional exchanges: listings FinanceDatabase records; the securities share one symbol with
+    # Frankfurt and XETRA (GERMAN_VENUES), so a listing on one is evidence for a tag on another.
+    ("BER", "Berlin", "XBER", "XBER", ".BE", "DE", "EUR", "BER", ("Berlin Stock Exchange", "Börse Berlin",
+                                                                  "Boerse Berlin")),
+    ("MUN", "Munich", "XMUN", "XMUN", ".MU", "DE", "EUR", "MUN", ("Munich Stock Exchange", "Börse München",
+                                                                  "Boerse Muenchen")),
+    ("DUS", "Düsseldorf", "XDUS", "XDUS", ".DU", "DE", "EUR", "DUS", ("Düsseldorf Stock Exchange",
+                                                                      "Börse Düsseldorf", "Boerse Duesseldorf")),
+    ("HAM", "Hamburg", "XHAM", "XHAM", ".HM", "DE", "EUR", "HAM", ("Hamburg Stock Exchange", "Börse Hamburg")),
+    ("HAN", "Hannover", "XHAN", "XHAN", ".HA", "DE", "EUR", "HAN", ("Hannover Stock Exchange", "Börse Hannover")),
+    ("STU", "Stuttgart", "XSTU", "XSTU", ".SG", "DE", "EUR", "STU", ("Stuttgart Stock Exchange", "Börse Stuttgart",
+                                                                    "Boerse Stuttgart")),
 )
+
+# The German exchanges share one symbol per security (SPEC): a listing on one speaks, less surely, for another.
+GERMAN_VENUES = frozenset({"FWB", "XETRA", "BER", "MUN", "DUS", "HAM", "HAN", "STU"})
 
 # Aliases that are also ordinary words or too short to trust in running text: only inside brackets.
 _BRACKET_ONLY = frozenset({
@@ -112,6 +128,7 @@ _BRACKET_ONLY = frozenset({
     "mil", "bit", "ise", "ose", "osl", "ebs", "swx", "mce", "tor", "van", "cve", "cnq", "nms", "ngs", "ngm",
     "ncm", "nyq", "ksc", "koe", "ses", "tpe", "tai", "tlv", "sha", "she", "hkg", "etr", "ger", "par",
     "firstnorth", "euronextgrowth", "euronext", "bzx", "jpx", "tse", "b3", "eid", "nsi", "nsei",
+    "iex", "berlin", "munich", "dusseldorf", "düsseldorf", "hamburg", "hannover", "stuttgart",
 })
 
 _SEPARATORS = str.maketrans("", "", " .-_\u00a0\u202f\u2009\u3000\u2011\u2013")

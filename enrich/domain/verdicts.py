@@ -13,13 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from enrich.domain import symbols
+from enrich.domain.dated import judge_at
 from enrich.domain.model import Correction, Evidence, Listing, Resolved, Tag, Verdict
 from enrich.domain.names import names_match
 from enrich.domain.reference import Reference
-from enrich.domain.venues import VENUES, Venue
+from enrich.domain.related import with_related
+from enrich.domain.sources import CUSIP, FINANCEDATABASE, SEC
+from enrich.domain.venues import GERMAN_VENUES, VENUES, Venue
 
-SEC = "sec-company-tickers"
-CUSIP = "cusip-tickers"
 _NAME_MATCH = 0.7  # names_match score from which the article's name identifies a listing
 _NAME_CONFLICT = 0.25  # below this the article's name is another company's
 _SHAPE_RULE = "rule:foreign-otc-symbol"
@@ -85,10 +86,27 @@ def _name_score(tag: Tag, listing: Listing) -> float | None:
 
 def judge(tag: Tag, ref: Reference, as_of: str | None = None) -> Verdict:
     """The verdict on one tag against the loaded references, at the article's date when it is given."""
+    return with_related(tag, ref, _judge(tag, ref, as_of))
+
+
+def _judge(tag: Tag, ref: Reference, as_of: str | None) -> Verdict:
     verdict = _judge_now(tag, ref, as_of)
+    if VENUES[tag.venue_key].is_us and _open_at_date(verdict):
+        windows = ref.windows()
+        dated = judge_at(tag, ref, as_of or (windows[-1].last if windows else ""), verdict) if (
+            as_of or windows) else None
+        if dated is not None:
+            return dated
     if as_of and (verdict.status == "unknown" or any(c.field == "exchange" for c in verdict.corrections)):
         return _at_article_date(tag, ref, as_of, verdict)
     return verdict
+
+
+def _open_at_date(verdict: Verdict) -> bool:
+    """Verdicts the dated history may settle or overturn: unsettled ones, and venue moves found in today's lists."""
+    if verdict.status in ("unverified", "unknown"):
+        return True
+    return verdict.status == "corrected" and all(c.field == "exchange" for c in verdict.corrections)
 
 
 def _judge_now(tag: Tag, ref: Reference, as_of: str | None) -> Verdict:
@@ -96,9 +114,14 @@ def _judge_now(tag: Tag, ref: Reference, as_of: str | None) -> Verdict:
     venue = VENUES[tag.venue_key]
     case = _Case(tag, ref, venue, symbols.canonical(tag.symbol))
     listings = list(ref.listings(case.symbol))
+    if not venue.is_us:
+        listings += ref.listings_on(case.symbol, sorted(GERMAN_VENUES) if venue.key in GERMAN_VENUES else [venue.key])
     here = sorted((x for x in listings if _on_venue(x, venue)), key=lambda x: _rank(x, venue))
     if here:
         return _listed_here(case, here)
+    german = [x for x in listings if venue.key in GERMAN_VENUES and x.venue_key in GERMAN_VENUES]
+    if german:
+        return _german_sibling(case, german)
     for check in (_class_separator, _renamed):
         verdict = check(case, as_of)
         if verdict is not None:
@@ -163,6 +186,8 @@ def _listed_here(case: _Case, here: Sequence[Listing]) -> Verdict:
         case.note(listing.source, f"{listing.symbol} is listed on {where}" + (
             f" as {listing.name}" if listing.name else ""))
     score = _name_score(tag, best)
+    if best.source == FINANCEDATABASE and (best.delisted or (score is not None and score < _NAME_CONFLICT)):
+        return _partial_source_doubt(case, best, score)
     if score is not None and score < _NAME_CONFLICT:
         # The symbol is listed here, but the article names another company. Fix it only when that company's
         # own listing on this venue is a near miss of what was written; otherwise say so and change nothing.
@@ -174,7 +199,7 @@ def _listed_here(case: _Case, here: Sequence[Listing]) -> Verdict:
         confidence = 0.6
     else:
         resolved = _resolved(best, case.venue, tag.symbol)
-        confidence = 0.95 if best.source == SEC or not case.venue.is_us else 0.85
+        confidence = 0.95 if best.source == SEC or (not case.venue.is_us and best.source != FINANCEDATABASE) else 0.85
         if best.family_only:
             confidence -= 0.05
     corrections = []
@@ -183,6 +208,32 @@ def _listed_here(case: _Case, here: Sequence[Listing]) -> Verdict:
                                       f"symbols are written in capitals: {tag.symbol!r} is {resolved.symbol}"))
     return Verdict("corrected" if corrections else "valid", resolved, tuple(corrections), confidence,
                    tuple(case.evidence))
+
+
+def _german_sibling(case: _Case, german: Sequence[Listing]) -> Verdict:
+    """A German exchange's tag confirmed by the same symbol on another German exchange (they share symbols)."""
+    best = sorted(german, key=lambda x: (x.delisted, x.venue_key != "XETRA", x.venue_key))[0]
+    case.note(best.source, f"{best.symbol} is listed on {VENUES[best.venue_key].label}"
+                           f"{' as ' + best.name if best.name else ''}; the German exchanges share one symbol per "
+                           f"security, so it trades on {case.venue.label} too (less surely)")
+    listing = Listing(best.symbol, case.venue.key, best.source, best.name, None, False, best.delisted, best.isin,
+                      best.country)
+    score = _name_score(case.tag, listing)
+    if score is not None and score < _NAME_CONFLICT:
+        case.note("article", f"the article attaches {case.tag.company!r}, not {best.name!r}")
+        return Verdict("unverified", _claimed(case), (), 0.3, tuple(case.evidence))
+    return Verdict("valid", _resolved(listing, case.venue, case.tag.symbol), (), 0.7, tuple(case.evidence))
+
+
+def _partial_source_doubt(case: _Case, best: Listing, score: float | None) -> Verdict:
+    """A FinanceDatabase row marked delisted, or naming another company: partly stale, so it settles less."""
+    if score is not None and score < _NAME_CONFLICT:
+        case.note("article", f"the article attaches {case.tag.company!r}, not {best.name!r}: the partial list may "
+                             f"be stale, or the symbol reused")
+        return Verdict("unverified", _claimed(case), (), 0.3, tuple(case.evidence))
+    case.note(best.source, f"{best.symbol} is marked delisted: it was listed on {case.venue.label} at some time, "
+                           f"the list does not say until when")
+    return Verdict("valid", _resolved(best, case.venue, case.tag.symbol), (), 0.6, tuple(case.evidence))
 
 
 def _class_separator(case: _Case, as_of: str | None) -> Verdict | None:

@@ -13,24 +13,26 @@ from typing import Any
 
 from enrich.domain.model import Listing
 from enrich.domain.names import name_tokens, names_match
-from enrich.domain.reference import Rename
+from enrich.domain.reference import Change, Presence, Rename, Window
+from enrich.domain.sources import CUSIP, FINANCEDATABASE, MIC, PYTS, US_HISTORY
 from enrich.domain.symbols import canonical
 from enrich.domain.venues import VENUES
 from enrich.errors import RefdataError  # re-exported: enrich.refdata.index.RefdataError
 from enrich.refdata import snapshots as snap
+from enrich.refdata.abroad import Abroad
+from enrich.refdata.files import NONUS_DIR, US_CHANGES_FILE, US_FILE
 from enrich.refdata.snapshots import SEC_SOURCE, SEC_VENUES
+from enrich.refdata.ushistory import UsHistory
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-CUSIP_SOURCE = "cusip-tickers"
-PYTS_SOURCE = "pytickersymbols"
-MIC_SOURCE = "iso10383"
+CUSIP_SOURCE, PYTS_SOURCE, MIC_SOURCE = CUSIP, PYTS, MIC
 CUSIP_FILE, PYTS_FILE, MIC_FILE = "cusip_tickers.txt", "pytickersymbols.tsv", "iso10383_mic.tsv"
 PYTS_COLUMNS = ("symbol", "venue_key", "family_only", "name", "isins", "currency", "yahoo", "google")
 MIC_COLUMNS = ("mic", "operating_mic", "oprt_sgmt", "market_name", "acronym", "country", "city", "category",
                "status", "creation_date", "last_update_date")
 # Venues whose operating companies all appear in the SEC list (NYSE Arca and Cboe list mostly ETFs, which it lacks).
 SEC_COMPLETE = frozenset({"NASDAQ", "NYSE", "NYSE_AMERICAN"})
-SOURCE_ORDER = (SEC_SOURCE, PYTS_SOURCE)
+SOURCE_ORDER = (SEC_SOURCE, US_HISTORY, PYTS_SOURCE, FINANCEDATABASE)
 BY_NAME_LIMIT = 50
 _Row = tuple[str, str, str | None, bool]  # venue_key, source, name, family_only
 _Run = tuple[int, int, Listing]  # a listing present in older snapshots first..last (indexes, oldest first)
@@ -59,6 +61,14 @@ class ReferenceIndex:
         self._renames: dict[str, list[Rename]] | None = None
         self._history: dict[str, tuple[_Run, ...]] | None = None
         self._mics: dict[str, dict[str, str]] | None = None
+        self._abroad = Abroad(data_dir, manifest)
+        self._us = UsHistory(data_dir, manifest)
+        for venue_key in self._abroad.venues():
+            self._coverage.setdefault(venue_key, set()).add(FINANCEDATABASE)
+        if self._us.available:
+            for window in self._us.windows():
+                for venue_key in window.venues:
+                    self._coverage.setdefault(venue_key, set()).add(US_HISTORY)
         self.load_ms = 0.0
 
     # --- the Reference protocol -------------------------------------------------------------------
@@ -130,6 +140,38 @@ class ReferenceIndex:
         info = self._sources.get(source)
         return info["as_of"] if info else None
 
+    def listings_on(self, symbol: str, venue_keys: Sequence[str]) -> Sequence[Listing]:
+        """Listings of `symbol` on these non-US venues from the per-venue tables (loaded on first use)."""
+        try:
+            return self._abroad.listings_on(symbol, venue_keys)
+        except (OSError, ValueError) as exc:
+            raise RefdataError(f"reading {NONUS_DIR}/: {exc}") from exc
+
+    def presence(self, symbol: str) -> Sequence[Presence]:
+        """Every dated US exchange presence of `symbol`, oldest first."""
+        try:
+            return self._us.presence(canonical(symbol))
+        except (OSError, ValueError) as exc:
+            raise RefdataError(f"reading {US_FILE}: {exc}") from exc
+
+    def windows(self) -> Sequence[Window]:
+        """The dated US sources' complete windows."""
+        return self._us.windows()
+
+    def changes(self, symbol: str) -> Sequence[Change]:
+        """Transfers and symbol changes that `symbol` took part in, oldest first."""
+        try:
+            return self._us.changes(canonical(symbol))
+        except (OSError, ValueError) as exc:
+            raise RefdataError(f"reading {US_CHANGES_FILE}: {exc}") from exc
+
+    def by_name_abroad(self, name: str) -> Sequence[Listing]:
+        """Non-US listings (German regional floors left out) whose company name matches `name`, best first."""
+        try:
+            return self._abroad.by_name(name)
+        except (OSError, ValueError) as exc:
+            raise RefdataError(f"reading {NONUS_DIR}/: {exc}") from exc
+
     # --- beyond the protocol ----------------------------------------------------------------------
 
     def mic(self, code: str) -> dict[str, str] | None:
@@ -197,6 +239,8 @@ class ReferenceIndex:
         self.renamed("")
         self.history("")
         self.mic("XNYS")
+        self.presence("")
+        self.listings_on("", self._abroad.venues())
 
 
 def _cusip_forms(symbol: str) -> tuple[str, ...]:
@@ -287,6 +331,23 @@ def _source_info(entry: dict[str, Any], file: Path, rows: int | None = None) -> 
     }
 
 
+def _raw_sources(data_dir: Path, manifest: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """What `info()` reports for the US listing history and FinanceDatabase's per-venue tables, when bundled."""
+    found: dict[str, dict[str, Any]] = {}
+    if US_FILE in manifest:
+        info = _source_info(manifest[US_FILE], data_dir / US_FILE)
+        if US_CHANGES_FILE in manifest:
+            info["changes"] = manifest[US_CHANGES_FILE]["rows"]
+        found[US_HISTORY] = info
+    tables = {name: entry for name, entry in manifest.items() if name.startswith(f"{NONUS_DIR}/")}
+    if tables:
+        first = next(iter(tables.values()))
+        info = _source_info(first, data_dir / NONUS_DIR, sum(e["rows"] for e in tables.values()))
+        info["venues"] = sorted(e.get("venue", n) for n, e in tables.items())
+        found[FINANCEDATABASE] = info
+    return found
+
+
 def _load(data_dir: Path, snapshot_dir: Path | None) -> ReferenceIndex:
     """Read the newest SEC list, the CUSIP tickers and pytickersymbols into a ReferenceIndex."""
     manifest = snap.read_manifest(data_dir)
@@ -340,6 +401,7 @@ def _load(data_dir: Path, snapshot_dir: Path | None) -> ReferenceIndex:
         PYTS_SOURCE: _source_info(manifest[PYTS_FILE], data_dir / PYTS_FILE, len(pyts)),
         MIC_SOURCE: _source_info(manifest[MIC_FILE], data_dir / MIC_FILE),
     }
+    sources.update(_raw_sources(data_dir, manifest))
     return ReferenceIndex(data_dir, manifest, sec_snapshots, by_symbol, cusip, sources, coverage)
 
 

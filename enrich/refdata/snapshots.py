@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from enrich.domain.reference import Rename
+from enrich.domain.sources import SEC as SEC_SOURCE  # one spelling of the id, re-exported
 from enrich.domain.symbols import canonical
 
-SEC_SOURCE = "sec-company-tickers"
 SEC_FILE = "sec_company_tickers.tsv"
 SEC_COLUMNS = ("cik", "ticker", "exchange", "name")
 HISTORY_DIR = "history"  # data_dir/history/sec-YYYY-MM-DD.tsv: older SEC lists bundled with their MANIFEST entries

@@ -123,6 +123,15 @@ class ClaimedSchema(Schema):
     symbol = fields.String(required=True, metadata={"description": "exactly as written", "example": "XIACY"})
 
 
+class RelatedSchema(Schema):
+    symbol = fields.String(required=True)
+    exchange = fields.String(required=True)
+    mic = fields.String(required=True)
+    yahoo_symbol = fields.String(required=True)
+    name = fields.String(required=True, allow_none=True)
+    relation = fields.String(required=True, metadata={"enum": ["home", "adr", "dual"]})
+
+
 class ResolvedSchema(Schema):
     symbol = fields.String(required=True)
     exchange = fields.String(required=True)
@@ -131,6 +140,7 @@ class ResolvedSchema(Schema):
     name = fields.String(required=True, allow_none=True)
     currency = fields.String(required=True, allow_none=True)
     kind = fields.String(required=True, allow_none=True)
+    related = fields.List(fields.Nested(RelatedSchema), required=True)
 
 
 class CorrectionSchema(Schema):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from enrich.domain.model import Listing
-from enrich.domain.names import name_tokens
+from enrich.domain.names import name_tokens, names_match
 from enrich.domain.reference import Rename
 from enrich.domain.symbols import canonical
 from enrich.domain.venues import VENUES
@@ -18,7 +18,16 @@ class TableReference:
     """Listings given as (symbol, venue, source, name, family_only) rows; history as (as_of, symbol, venue,
     family_only, name) rows of older SEC snapshots."""
 
-    def __init__(self, rows, cusip=(), renames=(), history=()):
+    def __init__(self, rows, cusip=(), renames=(), history=(), presence=(), windows=(), changes=(), abroad=()):
+        self._presence = defaultdict(list)
+        for run in presence:
+            self._presence[run.symbol].append(run)
+        self._windows = tuple(windows)
+        self._changes = defaultdict(list)
+        for change in changes:
+            for key in {change.old_symbol, change.new_symbol}:
+                self._changes[key].append(change)
+        self._abroad = list(abroad)  # Listing objects of the per-venue tables
         self._by_symbol = defaultdict(list)
         self._by_first = defaultdict(list)
         for symbol, venue, source, name, family_only in rows:
@@ -64,6 +73,21 @@ class TableReference:
 
     def snapshots(self):
         return sorted({date for rows in self._history.values() for date, _ in rows} | {self.as_of(SEC)})
+
+    def listings_on(self, symbol, venue_keys):
+        return [x for x in self._abroad if x.symbol == symbol and x.venue_key in venue_keys]
+
+    def presence(self, symbol):
+        return tuple(self._presence.get(symbol, ()))
+
+    def windows(self):
+        return self._windows
+
+    def changes(self, symbol):
+        return tuple(self._changes.get(symbol, ()))
+
+    def by_name_abroad(self, name):
+        return [x for x in self._abroad if x.name and names_match(name, x.name) >= 0.7]
 
 
 REF = TableReference(
