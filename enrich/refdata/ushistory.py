@@ -29,7 +29,7 @@ class UsHistory:
         self._data_dir = data_dir
         self._manifest = manifest
         self._lock = threading.Lock()
-        self._presence: dict[str, tuple[Presence, ...]] | None = None
+        self._presence: dict[str, list[list[str]]] | None = None  # canonical symbol -> rows
         self._changes: dict[str, tuple[Change, ...]] | None = None
 
     @property
@@ -37,8 +37,10 @@ class UsHistory:
         return US_FILE in self._manifest and US_CHANGES_FILE in self._manifest
 
     def presence(self, symbol: str) -> Sequence[Presence]:
-        """Every dated presence of a canonical symbol on a US exchange, oldest first."""
-        return self._loaded()[0].get(symbol, ())
+        """Every dated presence of a canonical symbol on a US exchange, oldest first (objects made on request)."""
+        rows = self._loaded()[0].get(symbol, ())
+        return tuple(sorted((Presence(symbol, v, f, last, k or None, src) for _, v, f, last, k, src in rows),
+                            key=lambda p: (p.first, p.last)))
 
     def changes(self, symbol: str) -> Sequence[Change]:
         """Transfers and renames the canonical symbol took part in, oldest first."""
@@ -47,21 +49,20 @@ class UsHistory:
     def windows(self) -> Sequence[Window]:
         return WINDOWS if self.available else ()
 
-    def _loaded(self) -> tuple[dict[str, tuple[Presence, ...]], dict[str, tuple[Change, ...]]]:
+    def _loaded(self) -> tuple[dict[str, list[list[str]]], dict[str, tuple[Change, ...]]]:
         if self._presence is None or self._changes is None:
             with self._lock:
                 if self._presence is None or self._changes is None:
                     self._presence, self._changes = self._read()
         return self._presence, self._changes
 
-    def _read(self) -> tuple[dict[str, tuple[Presence, ...]], dict[str, tuple[Change, ...]]]:
+    def _read(self) -> tuple[dict[str, list[list[str]]], dict[str, tuple[Change, ...]]]:
         if not self.available:
             return {}, {}
-        presence: dict[str, list[Presence]] = {}
+        presence: dict[str, list[list[str]]] = {}
         rows = snap.read_rows(self._data_dir / US_FILE, US_COLUMNS, self._manifest[US_FILE]["sha256"])
-        for symbol, venue, first, last, kind, source in rows:
-            key = canonical(symbol)
-            presence.setdefault(key, []).append(Presence(key, venue, first, last, kind or None, source))
+        for row in rows:  # stored canonical (the build writes SEC forms): no per-row canonical() at load
+            presence.setdefault(row[0], []).append(row)
         changes: dict[str, list[Change]] = {}
         rows = snap.read_rows(self._data_dir / US_CHANGES_FILE, US_CHANGES_COLUMNS,
                               self._manifest[US_CHANGES_FILE]["sha256"])
@@ -70,5 +71,5 @@ class UsHistory:
                             US_HISTORY)
             for key in {change.old_symbol, change.new_symbol}:
                 changes.setdefault(key, []).append(change)
-        return ({k: tuple(sorted(v, key=lambda p: (p.first, p.last))) for k, v in presence.items()},
+        return (presence,
                 {k: tuple(sorted(v, key=lambda c: c.first_new)) for k, v in changes.items()})

@@ -57,10 +57,18 @@ def test_ticker_of_a_foreign_otc_shape_goes_to_otc(client):
     assert body["claimed"]["exchange"] == "OTC" and body["meta"]["exchange_from"] == "symbol shape"
 
 
-def test_ticker_outside_the_references_on_a_venue_they_do_not_cover(client):
+def test_ticker_on_a_venue_a_partial_list_covers(client):
     body = client.get("/v1/tickers/1810?exchange=HKEX&as_of=2026-01-05").get_json()
-    assert body["status"] == "unverified" and body["resolved"]["yahoo_symbol"] == "1810.HK"
+    assert body["status"] == "valid" and body["resolved"]["yahoo_symbol"] == "1810.HK"
+    assert body["resolved"]["name"] == "Xiaomi Corporation"
+    assert body["evidence"][0]["source"] == "financedatabase"
     assert body["meta"]["as_of"] == "2026-01-05"
+
+
+def test_ticker_outside_the_references_on_a_venue_they_do_not_cover_completely(client):
+    # Torr Metals (TSXV: TMET), tagged in the archive's releases, is not in FinanceDatabase's partial TSXV table.
+    body = client.get("/v1/tickers/TMET?exchange=TSXV&as_of=2025-08-05").get_json()
+    assert body["status"] == "unverified" and body["resolved"]["yahoo_symbol"] == "TMET.V"
 
 
 def test_ticker_nobody_lists_is_404_with_a_hint(client):
