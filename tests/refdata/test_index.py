@@ -6,6 +6,7 @@ import hashlib
 import inspect
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -41,7 +42,7 @@ def venues(ix: ReferenceIndex, symbol: str, source: str) -> set[tuple[str, bool]
 
 def test_implements_reference_protocol(index):
     methods = [n for n, v in vars(Reference).items() if callable(v) and not n.startswith("_")]
-    assert len(methods) == 9
+    assert len(methods) == 14
     for name in methods:
         ours, theirs = inspect.signature(getattr(ReferenceIndex, name)), inspect.signature(getattr(Reference, name))
         assert list(ours.parameters) == list(theirs.parameters), name
@@ -97,12 +98,15 @@ def test_complete_for(index):
 
 
 def test_covered_by(index):
-    assert index.covered_by("NASDAQ") == ("sec-company-tickers", "pytickersymbols")
-    # No source names NYSE Arca itself, but family-only NYSE listings cover the whole family.
-    assert index.covered_by("NYSE_ARCA") == ("sec-company-tickers", "pytickersymbols")
-    assert index.covered_by("CBOE") == ("sec-company-tickers",)
-    assert index.covered_by("TSE") == ("pytickersymbols",)
-    assert index.covered_by("HKEX") == ()
+    sec, us, pyts, fd = "sec-company-tickers", "us-listing-history", "pytickersymbols", "financedatabase"
+    assert index.covered_by("NASDAQ") == (sec, us, pyts)  # in SOURCE_ORDER, not alphabetical
+    # The SEC and pytickersymbols name only the NYSE family, which covers NYSE Arca; the dated US history names
+    # NYSE Arca itself (NASDAQ Trader lists it completely in 2014-16).
+    assert index.covered_by("NYSE_ARCA") == (sec, us, pyts)
+    assert index.covered_by("CBOE") == (sec, us)
+    assert index.covered_by("TSE") == (pyts, fd)
+    assert index.covered_by("HKEX") == (fd,)  # FinanceDatabase's table only
+    assert index.covered_by("MUN") == (fd,)  # a German regional floor
     assert index.covered_by("NOPE") == ()
 
 
@@ -135,11 +139,21 @@ def test_as_of_and_info(index):
     manifest = json.loads((DATA_DIR / "MANIFEST.json").read_text(encoding="utf-8"))["files"]
     assert index.as_of("sec-company-tickers") == manifest["sec_company_tickers.tsv"]["as_of"]
     assert index.as_of("pytickersymbols") == manifest["pytickersymbols.tsv"]["as_of"]
+    assert index.as_of("us-listing-history") == manifest["us_listings.tsv"]["as_of"]
+    assert index.as_of("financedatabase") == manifest["nonus/HKEX.tsv"]["as_of"]
     assert index.as_of("nope") is None
     info = index.info()
-    assert set(info["sources"]) == {"sec-company-tickers", "cusip-tickers", "pytickersymbols", "iso10383"}
-    for source in info["sources"].values():
-        assert source["as_of"] and source["licence"] and source["rows"] > 0 and Path(source["file"]).is_file()
+    assert set(info["sources"]) == {"sec-company-tickers", "us-listing-history", "pytickersymbols", "financedatabase",
+                                    "cusip-tickers", "iso10383"}
+    for name, source in info["sources"].items():
+        assert source["as_of"] and source["licence"] and source["rows"] > 0, name
+        # FinanceDatabase is one table per venue: its `file` is their folder.
+        assert Path(source["file"]).is_dir() if name == "financedatabase" else Path(source["file"]).is_file(), name
+    assert info["sources"]["us-listing-history"]["changes"] == manifest["us_changes.tsv"]["rows"]
+    tables = {name: entry for name, entry in manifest.items() if name.startswith("nonus/")}
+    fd = info["sources"]["financedatabase"]
+    assert fd["venues"] == sorted(name[len("nonus/"):-len(".tsv")] for name in tables)
+    assert fd["rows"] == sum(entry["rows"] for entry in tables.values())
     assert info["listings"] > 10_000 and info["load_ms"] > 0
     json.dumps(info)
 
@@ -166,7 +180,9 @@ def test_default_index_is_cached_and_not_loaded_at_import():
 
 def test_renames_from_snapshots():
     ix = load_index(snapshot_dir=FIXTURES)
-    assert ix.snapshots()[:2] == ["2022-06-08", "2022-06-10"]
+    # The fixtures fall between the two oldest bundled lists (2022-05-19: FB; 2023-05-26: META) ...
+    assert ix.snapshots()[:4] == [BUNDLED[0], "2022-06-08", "2022-06-10", BUNDLED[1]]
+    # ... and pin the rename down to the two days around it, closer than the bundled lists alone.
     assert ix.renamed("FB") == (
         Rename("FB", "META", "NASDAQ", "Meta Platforms, Inc.", "2022-06-08", "2022-06-10", "sec-company-tickers"),
     )
@@ -183,7 +199,13 @@ def test_renames_from_snapshots():
 
 def test_renames_from_bundled_history(index):
     assert index.snapshots() == BUNDLED and BUNDLED[-1] == index.as_of("sec-company-tickers")
-    assert index.renamed("FB") == ()  # FB -> META (2022) predates the bundled history
+    # Meta Platforms (CIK 1326801) traded as FB until June 2022 and as META since: the SEC lists of 2022-05-19
+    # and 2023-05-26 bracket it, and the daily screener history dates it to 2022-06-09 / 2022-06-10.
+    assert index.renamed("FB") == (
+        Rename("FB", "META", "NASDAQ", "Meta Platforms, Inc.", "2022-05-19", "2023-05-26", "sec-company-tickers"),
+    )
+    (change,) = index.changes("FB")
+    assert index.renamed("FB")[0].seen_old < change.last_old < change.first_new < index.renamed("FB")[0].seen_new
     assert [(r.old, r.new, r.venue_key, r.seen_old, r.seen_new) for r in index.renamed("MMC")] == [
         ("MMC", "MRSH", "NYSE", "2026-01-29", "2026-03-05")]
     assert [(r.new, r.seen_old, r.seen_new) for r in index.renamed("PSTG")] == [("P", "2026-03-25", BUNDLED_AS_OF)]
@@ -210,13 +232,13 @@ def test_missing_snapshot_dir_is_empty(tmp_path):
 
 
 def test_bundled_history_is_loaded_by_default(index):
-    assert BUNDLED[:3] == ["2026-01-29", "2026-03-05", "2026-03-25"] and len(BUNDLED) == 4
-    assert BUNDLED_AS_OF == "2026-06-02"
+    # Three SEC copies from public repositories (--raw) and three edgartools releases (--history), then the list.
+    history = ["2022-05-19", "2023-05-26", "2025-12-14", "2026-01-29", "2026-03-05", "2026-03-25"]
+    assert BUNDLED == [*history, "2026-06-02"] and BUNDLED_AS_OF == "2026-06-02"
     assert index.snapshots() == BUNDLED
     files = index.info()["sec_snapshot_files"]
     assert [(f["as_of"], f["origin"]) for f in files] == [
-        ("2026-01-29", "bundled history"), ("2026-03-05", "bundled history"), ("2026-03-25", "bundled history"),
-        (BUNDLED_AS_OF, "bundled")]
+        *((as_of, "bundled history") for as_of in history), (BUNDLED_AS_OF, "bundled")]
     assert [Path(f["file"]) for f in files] == [DATA_DIR / name for name in HISTORY] + [
         DATA_DIR / "sec_company_tickers.tsv"]
     json.dumps(index.info())
@@ -233,13 +255,14 @@ def test_bundled_history_is_read_lazily():
 
 def test_venue_moves_in_bundled_history(index):
     sec = "sec-company-tickers"
+    nasdaq_before = [(as_of, "NASDAQ", False) for as_of in ["2026-01-29", "2025-12-14", "2023-05-26", "2022-05-19"]]
     # AstraZeneca moved its US listing from Nasdaq to the NYSE between the lists of 2026-01-29 and 2026-03-05.
     azn = [(as_of, x.venue_key, x.family_only) for as_of, x in index.history("AZN")]
-    assert azn == [("2026-03-25", "NYSE", True), ("2026-03-05", "NYSE", True), ("2026-01-29", "NASDAQ", False)]
+    assert azn == [("2026-03-25", "NYSE", True), ("2026-03-05", "NYSE", True), *nasdaq_before]
     assert venues(index, "AZN", sec) == {("NYSE", True)}
     # Dime Community: Nasdaq in every list before the bundled one (2026-06-02), NYSE in it.
     dcom = [(as_of, x.venue_key, x.family_only) for as_of, x in index.history("DCOM")]
-    assert dcom == [("2026-03-25", "NASDAQ", False), ("2026-03-05", "NASDAQ", False), ("2026-01-29", "NASDAQ", False)]
+    assert dcom == [("2026-03-25", "NASDAQ", False), ("2026-03-05", "NASDAQ", False), *nasdaq_before]
     assert venues(index, "DCOM", sec) == {("NYSE", True)}
 
 
@@ -250,7 +273,8 @@ def test_refreshed_snapshot_wins_a_tie_with_bundled_history(tmp_path):
     origins = {f["as_of"]: (f["origin"], f["file"]) for f in ix.info()["sec_snapshot_files"]}
     assert origins["2026-03-05"] == ("snapshot_dir", str(tmp_path / "sec-2026-03-05.tsv"))
     assert origins["2026-01-29"][0] == "bundled history"
-    assert [a for a, _ in ix.history("AZN")] == ["2026-03-25", "2026-01-29"]  # not in the fixture
+    # AZN is not in the fixture: the replaced list no longer gives it, every other one does.
+    assert [a for a, _ in ix.history("AZN")] == ["2026-03-25", "2026-01-29", "2025-12-14", "2023-05-26", "2022-05-19"]
     assert "2026-03-05" in [a for a, _ in ix.history("META")]
 
 
@@ -415,7 +439,23 @@ def test_manifest_matches_files():
             assert entry.get(key), f"{name}: {key}"
         assert entry["as_of"][:2] == "20" and len(entry["as_of"]) == 10
         source = entry["source"]
-        assert source.get("url") or (source.get("package") and source.get("version") and source.get("path"))
+        if "--raw" in entry["command"]:  # built from a raw copy of a file committed to a public repository
+            pinned = repo_sources(source)
+            assert pinned, f"{name}: no repo in {source}"
+            for copy in pinned:
+                assert re.fullmatch(r"[\w.-]+/[\w.-]+", copy["repo"]), name
+                assert re.fullmatch(r"[0-9a-f]{40}", copy["commit"]), name
+                assert copy.get("raw_sha256"), f"{name}: the raw copy it was built from"
+        else:
+            assert source.get("url") or (source.get("package") and source.get("version") and source.get("path"))
+
+
+def repo_sources(source: dict | list) -> list[dict]:
+    """Every {repo, commit, ...} a source names: itself, or those it holds by sub-source (us_listings.tsv)."""
+    if isinstance(source, dict) and "repo" in source:
+        return [source]
+    parts = source if isinstance(source, list) else source.values()
+    return [found for part in parts if isinstance(part, dict | list) for found in repo_sources(part)]
 
 
 def test_bundled_files_have_no_stray_whitespace():

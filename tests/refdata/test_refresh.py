@@ -28,6 +28,8 @@ BUNDLED_AS_OF = MANIFEST["sec_company_tickers.tsv"]["as_of"]  # 2026-06-02 at th
 # The bundled history (history/sec-DATE.tsv, loaded by default), oldest first; then every bundled list.
 HISTORY_DATES = sorted(name[len("history/sec-"):-len(".tsv")] for name in MANIFEST if name.startswith("history/"))
 BUNDLED = [*HISTORY_DATES, BUNDLED_AS_OF]
+# A refreshed snapshot older than every bundled list (the oldest is 2022-05-19): it adds history only.
+OLDER = "2021-12-14"
 SEC_JSON_GZ = "data/raw/sec_company_tickers/company_tickers_exchange_2025-12-14.json.gz"
 
 EXPECTED = [
@@ -157,19 +159,27 @@ def test_download_insists_on_a_user_agent_before_any_request(user_agent):
 # --- history on the index -------------------------------------------------------------------------
 
 
+def at(ix, symbol: str, as_of: str) -> list[Listing]:
+    """The symbol's listings in the SEC list of `as_of`."""
+    return [x for when, x in ix.history(symbol) if when == as_of]
+
+
 def test_history_from_an_older_snapshot(tmp_path):
-    rf.refresh(tmp_path, from_file=FIXTURE, as_of="2025-12-14")
+    rf.refresh(tmp_path, from_file=FIXTURE, as_of=OLDER)
     ix = load_index(snapshot_dir=tmp_path)
-    assert ix.snapshots() == ["2025-12-14", *BUNDLED] and "2025-12-14" < BUNDLED[0]
+    assert ix.snapshots() == [OLDER, *BUNDLED] and OLDER < BUNDLED[0]
     husa = Listing("HUSA", "NYSE", SEC_SOURCE, "HOUSTON AMERICAN ENERGY CORP", None, True)
-    assert ix.history("HUSA") == (("2025-12-14", husa),)
+    # The bundled lists of 2022 and 2023 give the same listing, so the snapshot's joins their run; by 2025-12-14
+    # the SEC names the issuer (CIK 1156041) Abundia Global Impact Group, and from 2026 lists only AGIG.
+    abundia = Listing("HUSA", "NYSE", SEC_SOURCE, "ABUNDIA GLOBAL IMPACT GROUP, INC.", None, True)
+    assert ix.history("HUSA") == (("2025-12-14", abundia), ("2023-05-26", husa), ("2022-05-19", husa), (OLDER, husa))
     assert ix.history("husa") == ix.history("HUSA")
     assert not any(x.source == SEC_SOURCE for x in ix.listings("HUSA")), "the bundled, newer list drives listings"
     brk = Listing("BRK-B", "NYSE", SEC_SOURCE, "BERKSHIRE HATHAWAY INC", None, True)
-    assert ix.history("BRK.B") == tuple((as_of, brk) for as_of in [*reversed(HISTORY_DATES), "2025-12-14"])
-    assert ix.history("MEHCQ")[0][1].venue_key == "NYSE"
-    assert ix.history("CBEX")[0][1].venue_key == "CBOE"
-    assert ix.history("EXOTF")[0][1] == Listing("EXOTF", "OTC", SEC_SOURCE, "Example OTC Corp", None, False)
+    assert ix.history("BRK.B") == tuple((as_of, brk) for as_of in [*reversed(HISTORY_DATES), OLDER])
+    assert [x.venue_key for x in at(ix, "MEHCQ", OLDER)] == ["NYSE"]
+    assert [x.venue_key for x in at(ix, "CBEX", OLDER)] == ["CBOE"]
+    assert at(ix, "EXOTF", OLDER) == [Listing("EXOTF", "OTC", SEC_SOURCE, "Example OTC Corp", None, False)]
     assert ix.history("PRVT") == ()  # no exchange, no listing (as in `listings`)
     assert ix.history("ZZZZQX") == ()
 
@@ -197,12 +207,14 @@ def test_history_newest_first_and_never_the_newest(tmp_path):
         shutil.copy(path, tmp_path / path.name)
     shutil.copy(SNAPSHOTS / "sec-2022-06-08.tsv", tmp_path / "sec-2099-01-01.tsv")  # newest: drives listings
     ix = load_index(snapshot_dir=tmp_path)
-    assert ix.snapshots() == ["2022-06-08", "2022-06-10", *BUNDLED, "2099-01-01"]
-    older = [*reversed(BUNDLED), "2022-06-10"]  # every list but the newest (2099), newest first
+    first, *later = BUNDLED  # the fixtures fall between the oldest bundled list (2022-05-19) and the next
+    assert ix.snapshots() == [first, "2022-06-08", "2022-06-10", *later, "2099-01-01"]
+    older = [*reversed(later), "2022-06-10", "2022-06-08", first]  # every list but the newest (2099), newest first
     brk = [(as_of, x.venue_key, x.family_only) for as_of, x in ix.history("BRK-B")]
-    assert brk == [(as_of, "NYSE", True) for as_of in [*older, "2022-06-08"]]
-    assert [as_of for as_of, _ in ix.history("FB")] == ["2022-06-08"]  # the 2099 copy of it is the newest
-    assert [as_of for as_of, _ in ix.history("META")] == older
+    assert brk == [(as_of, "NYSE", True) for as_of in older]
+    # FB until the fixture of 2022-06-08 (the 2099 copy of it is the newest, so not history), META from 2022-06-10.
+    assert [as_of for as_of, _ in ix.history("FB")] == ["2022-06-08", first]
+    assert [as_of for as_of, _ in ix.history("META")] == older[:-2]
     assert [(a, x.venue_key, x.family_only) for a, x in ix.history("PUBL")] == [("2022-06-10", "NYSE", True)]
     assert {x for _, x in ix.history("BRK-B")} == {ix.history("BRK-B")[0][1]}, "one Listing per run"
 
@@ -248,14 +260,14 @@ def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
 
 
 def test_cli_refresh_from_file(tmp_path):
-    result = run("refdata", "refresh", "--from-file", str(FIXTURE), "--as-of", "2025-12-14", "--dir", str(tmp_path))
+    result = run("refdata", "refresh", "--from-file", str(FIXTURE), "--as-of", OLDER, "--dir", str(tmp_path))
     assert result.returncode == 0, result.stderr
     written, _, rest = result.stdout.partition("\n")
-    assert Path(written) == tmp_path / "sec-2025-12-14.tsv" and Path(written).is_file()
+    assert Path(written) == tmp_path / f"sec-{OLDER}.tsv" and Path(written).is_file()
     info = json.loads(rest)
-    assert info["sec_snapshots"] == ["2025-12-14", *BUNDLED]
-    assert info["sec_snapshot_files"][0] == {"as_of": "2025-12-14", "origin": "snapshot_dir",
-                                             "file": str(tmp_path / "sec-2025-12-14.tsv")}
+    assert info["sec_snapshots"] == [OLDER, *BUNDLED]
+    assert info["sec_snapshot_files"][0] == {"as_of": OLDER, "origin": "snapshot_dir",
+                                             "file": str(tmp_path / f"sec-{OLDER}.tsv")}
     assert info["sources"][SEC_SOURCE]["as_of"] == BUNDLED_AS_OF  # the older snapshot adds history only
     assert "older than" in result.stderr
 
@@ -309,10 +321,16 @@ def test_real_sec_list_2025_12_14(shared, tmp_path):
     assert len(rows) == 10_218
     assert sum(1 for r in rows if r[2] == "") == 265
     assert {r[2] for r in rows} == {"Nasdaq", "NYSE", "OTC", "CBOE", ""}  # the one "NYS" (MEHCQ) became NYSE
+    # The bundled history/sec-2025-12-14.tsv was built from this very copy (build_refdata.py --raw), cleaned alike.
+    assert path.read_bytes() == (DATA_DIR / "history" / "sec-2025-12-14.tsv").read_bytes()
     ix = load_index(snapshot_dir=tmp_path / "snaps")
-    assert ix.snapshots() == ["2025-12-14", *BUNDLED]
+    assert ix.snapshots() == BUNDLED  # same date as a bundled list: the snapshot_dir file takes its place
+    origins = {f["as_of"]: (f["origin"], f["file"]) for f in ix.info()["sec_snapshot_files"]}
+    assert origins["2025-12-14"] == ("snapshot_dir", str(path))
     husa = ix.history("HUSA")
-    assert [(as_of, x.venue_key, x.family_only) for as_of, x in husa] == [("2025-12-14", "NYSE", True)]
+    assert [(as_of, x.venue_key, x.family_only) for as_of, x in husa] == [
+        ("2025-12-14", "NYSE", True), ("2023-05-26", "NYSE", True), ("2022-05-19", "NYSE", True)]
     # By December 2025 the SEC already listed the issuer (CIK 1156041) under its new name, with HUSA and AGIG.
     assert husa[0][1].name == "ABUNDIA GLOBAL IMPACT GROUP, INC."
+    assert {x.name for _, x in husa[1:]} == {"HOUSTON AMERICAN ENERGY CORP"}
     assert rf.refresh(tmp_path / "again", from_file=source, as_of="2025-12-14").read_bytes() == path.read_bytes()
