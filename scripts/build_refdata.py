@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -187,14 +188,26 @@ def history_snapshots(out: Path, wheel_dir: Path, command: str) -> dict[str, dic
     return files
 
 
-def kept_history(out: Path) -> dict[str, dict[str, object]]:
-    """The MANIFEST entries of history snapshots already in out/ (a build without --history keeps them)."""
+def kept(out: Path, wanted: Callable[[str, dict[str, object]], bool]) -> dict[str, dict[str, object]]:
+    """The MANIFEST entries already in out/ that `wanted(name, entry)` picks and whose file is there: a build
+    without --history or --raw keeps those files as they are."""
     try:
         files = json.loads((out / "MANIFEST.json").read_text(encoding="utf-8"))["files"]
     except (OSError, ValueError, KeyError, TypeError):
         return {}
-    return {name: info for name, info in files.items()
-            if name.startswith(f"{HISTORY_DIR}/") and (out / name).is_file()}
+    return {name: info for name, info in files.items() if wanted(name, info) and (out / name).is_file()}
+
+
+def is_history(name: str, entry: dict[str, object]) -> bool:
+    """A history snapshot: rebuilt only with --history."""
+    del entry
+    return name.startswith(f"{HISTORY_DIR}/")
+
+
+def is_raw(name: str, entry: dict[str, object]) -> bool:
+    """A file built from the shared raw copies: rebuilt only with --raw."""
+    del name
+    return "--raw" in str(entry.get("command", ""))
 
 
 def sec_download(user_agent: str) -> tuple[list[dict[str, object]], str]:
@@ -414,31 +427,21 @@ def main(argv: list[str] | None = None) -> int:
             with tempfile.TemporaryDirectory() as wheel_dir:
                 files.update(history_snapshots(out, Path(wheel_dir), f"{command} --history"))
     else:
-        files.update(kept_history(out))
+        files.update(kept(out, is_history))
     if args.raw:
         files.update(refdata_raw.build(args.raw, out, entry, f"{command} --raw DIR"))
     else:
-        files.update(kept_raw(out))
+        files.update(kept(out, is_raw))
     write_manifest(out, files)
     return 0
-
-
-def kept_raw(out: Path) -> dict[str, dict[str, object]]:
-    """The MANIFEST entries of raw-derived files already in out/ (a build without --raw keeps them)."""
-    try:
-        files = json.loads((out / "MANIFEST.json").read_text(encoding="utf-8"))["files"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}
-    return {name: info for name, info in files.items()
-            if "--raw" in str(info.get("command", "")) and (out / name).is_file()}
 
 
 def build_raw_only(out: Path, raw: Path) -> int:
     """Rebuild the raw-derived files and keep every other MANIFEST entry as it is."""
     files = json.loads((out / "MANIFEST.json").read_text(encoding="utf-8"))["files"]
-    kept = {name: info for name, info in files.items() if "--raw" not in str(info.get("command", ""))}
-    kept.update(refdata_raw.build(raw, out, entry, "python scripts/build_refdata.py --raw DIR --only-raw"))
-    write_manifest(out, kept)
+    others = {name: info for name, info in files.items() if not is_raw(name, info)}
+    others.update(refdata_raw.build(raw, out, entry, "python scripts/build_refdata.py --raw DIR --only-raw"))
+    write_manifest(out, others)
     return 0
 
 

@@ -27,6 +27,12 @@ def name_tokens(text: str) -> tuple[str, ...]:
     return kept or tuple(words)
 
 
+def says_nothing(text: str) -> bool:
+    """A name that is only a legal form or filler (`PLC`, `Inc.`): it can't tell one company from another."""
+    words = [w.casefold() for w in _WORD.findall(text)]
+    return all(w in _NOISE for w in words)
+
+
 def names_match(article_name: str, listed_name: str) -> float:
     """How well the article's name fits a listed name: 1.0 same, 0.0 unrelated."""
     a, b = name_tokens(article_name), name_tokens(listed_name)

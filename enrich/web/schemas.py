@@ -123,21 +123,21 @@ class ClaimedSchema(Schema):
     symbol = fields.String(required=True, metadata={"description": "exactly as written", "example": "XIACY"})
 
 
-class RelatedSchema(Schema):
+class _ListingSchema(Schema):
+    """The fields every listing in an answer has (a base only: not a component of its own)."""
+
     symbol = fields.String(required=True)
     exchange = fields.String(required=True)
     mic = fields.String(required=True)
     yahoo_symbol = fields.String(required=True)
     name = fields.String(required=True, allow_none=True)
+
+
+class RelatedSchema(_ListingSchema):
     relation = fields.String(required=True, metadata={"enum": ["home", "adr", "dual"]})
 
 
-class ResolvedSchema(Schema):
-    symbol = fields.String(required=True)
-    exchange = fields.String(required=True)
-    mic = fields.String(required=True)
-    yahoo_symbol = fields.String(required=True)
-    name = fields.String(required=True, allow_none=True)
+class ResolvedSchema(_ListingSchema):
     currency = fields.String(required=True, allow_none=True)
     kind = fields.String(required=True, allow_none=True)
     related = fields.List(fields.Nested(RelatedSchema), required=True)

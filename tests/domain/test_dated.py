@@ -25,9 +25,9 @@ WINDOWS = (
 )
 
 
-def fd(symbol, venue, name, isin=None, delisted=False):
-    """A FinanceDatabase row of nonus/<venue>.tsv, as enrich/refdata/abroad.py loads it (all here are Canadian)."""
-    return Listing(symbol, venue, FD, name, None, False, delisted, isin, "Canada")
+def fd(symbol, venue, name, isin=None, delisted=False, country="Canada"):
+    """A FinanceDatabase row of nonus/<venue>.tsv, as enrich/refdata/abroad.py loads it."""
+    return Listing(symbol, venue, FD, name, None, False, delisted, isin, country)
 
 
 REF = TableReference(
@@ -95,13 +95,10 @@ REF = TableReference(
         fd("BAY", "TSXV", "Aston Bay Holdings Ltd."),
         # Blue Lagoon Resources: on the Berlin, Hamburg, Hannover and Munich tables, not on Frankfurt's or XETRA's.
         *(fd("7BL", venue, "Blue Lagoon Resources Inc.", "CA09564P1036") for venue in ("BER", "HAM", "HAN", "MUN")),
+        fd("EOG", "LSE", "Europa Oil & Gas (Holdings) plc", country="United Kingdom"),
     ],
 )
 
-DIRECTORY_FIRST = ("the NASDAQ Trader directory of 2025-07-21 is asked before the screener runs, so it speaks for "
-                   "a date the daily lists cover")
-ETF_OTC = ("the screener pulls leave funds out, so an ETF's absence from them means nothing, yet its CUSIP makes it "
-           "an OTC security")
 
 
 def judged(text, as_of):
@@ -118,17 +115,18 @@ def said(verdict):
     # Listed on the claimed venue at the date: the run's dates and what happened since.
     ("2023-06-01", "Golden Matrix Group Inc. (NASDAQ: GMGI) today", "valid", "NASDAQ", 0.9,
      "seen there from 2022-03-17 to 2026-03-03; it was last seen there on 2026-03-03"),
-    pytest.param("2024-08-26", "Golden Matrix Group Inc. (NASDAQ: GMGI) today", "valid", "NASDAQ", 0.9,
-                 "seen there from 2022-03-17 to 2026-03-03",
-                 marks=pytest.mark.xfail(strict=True, reason=DIRECTORY_FIRST + ": valid 0.75 by the directory")),
+    # The screener runs are asked before the directory of 2025-07-21, which is 329 days off.
+    ("2024-08-26", "Golden Matrix Group Inc. (NASDAQ: GMGI) today", "valid", "NASDAQ", 0.9,
+     "GMGI was listed on NASDAQ at the article's date (2024-08-26): seen there from 2022-03-17 to 2026-03-03"),
     ("2024-04-15", "PaxMedica, Inc. (NASDAQ: PXMD) today", "valid", "NASDAQ", 0.9, "last seen there on 2024-05-02"),
     ("2015-06-01", "Chart Industries, Inc. (NASDAQ: GTLS) today", "valid", "NASDAQ", 0.9,
      "it moved to NYSE on 2021-02-02"),
     # Three weeks off the list: neither listed nor yet OTC, so nothing is settled.
     ("2024-05-23", "PaxMedica, Inc. (NASDAQ: PXMD) today", "unverified", "NASDAQ", 0.3, None),
-    # Gone for months, a US security: OTC, saying when it left.
-    ("2024-07-26", "PaxMedica, Inc. (NASDAQ: PXMD) today", "corrected", "OTC", 0.7,
-     "it left NASDAQ after 2024-05-02"),
+    # Gone for months with only a CUSIP (no SEC OTC entry, not a Y/F symbol): no proof it went over the counter, so
+    # the tag is left unverified with what the history knows, and nothing is moved.
+    ("2024-07-26", "PaxMedica, Inc. (NASDAQ: PXMD) today", "unverified", "NASDAQ", 0.3,
+     "no US exchange list has PXMD at the article's date (2024-07-26) (it left NASDAQ after 2024-05-02)"),
     # A listing announced ahead of its first day of trading.
     ("2022-09-01", "Loop Media, Inc. (NYSE American: LPTV) today", "valid", "NYSE American", 0.6,
      "began trading on NYSE American on 2022-09-23, 22 days after the article"),
@@ -137,20 +135,32 @@ def said(verdict):
      "GTLS moved from NASDAQ to NYSE on 2021-02-02"),
     ("2025-09-22", "New Gold Inc. (NYSE: NGD) today", "corrected", "NYSE American", 0.8,
      "listed on NYSE American at the article's date (2025-09-22), from 2021-01-30 to 2026-03-20"),
-    pytest.param("2026-01-14", "Beachbody (NYSE: BODI) today", "corrected", "NASDAQ", 0.85,
-                 "BODI moved from NYSE to NASDAQ on 2025-09-04",
-                 marks=pytest.mark.xfail(strict=True, reason=DIRECTORY_FIRST + ": BODI, on NYSE in the directory, "
-                                                             "is valid on NYSE four months after its move")),
-    # A CUSIP symbol no exchange list has ever shown: over the counter.
+    # The screener runs speak before the directory, which still shows BODI on NYSE on 2025-07-21.
+    ("2026-01-14", "Beachbody (NYSE: BODI) today", "corrected", "NASDAQ", 0.85,
+     "BODI moved from NYSE to NASDAQ on 2025-09-04"),
+    # A CUSIP symbol no exchange list has ever shown: an OTC tag is confirmed; an exchange tag is not moved to OTC on
+    # a CUSIP alone (no SEC OTC entry, not a Y/F symbol), only left unverified with the finding.
     ("2025-09-11", "Altigen Technologies (OTCQB: ATGN) delivers", "valid", "OTC", 0.7,
      "no US exchange list has ATGN at the article's date (2025-09-11); ATGN has a CUSIP"),
-    ("2025-09-11", "Altigen Technologies (NASDAQ: ATGN) delivers", "corrected", "OTC", 0.7,
-     "no US exchange list has ATGN at the article's date (2025-09-11)"),
-    # A symbol given up in a rename before the date is a stale CUSIP entry, not an OTC security.
-    ("2025-12-01", "CEA Industries Inc. (OTC: VAPE) today", "unverified", "OTC", 0.3, None),
-    # Funds: the directory is their one dated source.
+    ("2025-09-11", "Altigen Technologies (NASDAQ: ATGN) delivers", "unverified", "NASDAQ", 0.3,
+     "no US exchange list has ATGN at the article's date (2025-09-11); ATGN has a CUSIP"),
+    # Chimerix was bought by Jazz Pharmaceuticals (it left NASDAQ after 2025-04-22); its shares went nowhere, and its
+    # CUSIP alone is no proof of an OTC line.
+    ("2025-07-28", "acquired by Chimerix Inc. (NASDAQ: CMRX) for", "unverified", "NASDAQ", 0.3,
+     "no US exchange list has CMRX at the article's date (2025-07-28) (it left NASDAQ after 2025-04-22)"),
+    # A five-letter F symbol (Patriot Battery Metals' OTC line) that no list of the data has, not even the CUSIPs:
+    # the shape alone confirms an OTC tag.
+    ("2025-03-10", "Patriot Battery Metals Inc. (OTC: PMETF) today", "valid", "OTC", 0.7,
+     "no US exchange list has PMETF at the article's date (2025-03-10); PMETF is a five-letter symbol ending in F"),
+    # Funds: the daily pulls leave them out, so the directory of 2025-07-21 is their one dated source (two years
+    # either side); an ETF is never made OTC, and `NYSE` for a fund NYSE Arca lists is NYSE Arca.
     ("2025-06-26", "Virtus InfraCap U.S. Preferred Stock ETF (NYSE Arca: PFFA) today", "valid", "NYSE Arca", 0.75,
      "PFFA is an ETF on NYSE Arca in NASDAQ Trader's directory of 2025-07-21, 25 days from the article's date"),
+    ("2024-04-11", "the Sprott Copper Miners ETF (NASDAQ: COPP) and", "valid", "NASDAQ", 0.75,
+     "COPP is an ETF on NASDAQ in NASDAQ Trader's directory of 2025-07-21, 466 days from the article's date"),
+    ("2026-07-14", "Virtus InfraCap U.S. Preferred Stock ETF (NYSE: PFFA) and", "corrected", "NYSE Arca", 0.7,
+     "PFFA is an ETF on NYSE Arca in NASDAQ Trader's directory of 2025-07-21, 358 days from the article's date, "
+     "not on NYSE"),
     # FinanceDatabase listings abroad: valid; marked delisted, less sure; another company's name, unsettled.
     ("2025-06-01", "Shopify Inc. (TSX: SHOP) today", "valid", "TSX", 0.85, "SHOP is listed on TSX as Shopify Inc."),
     ("2024-10-17", "Aston Bay Holdings Ltd. (TSX.V: BAY) today", "valid", "TSXV", 0.85,
@@ -166,6 +176,9 @@ def said(verdict):
      "7BL is listed on Berlin as Blue Lagoon Resources Inc."),
     ("2025-07-09", "Golden Matrix Group Inc. (FSE: 7BL) today", "unverified", "FWB", 0.3,
      "not 'Blue Lagoon Resources Inc.'"),
+    # The extracted company is only `PLC`, a legal form: it names no company, so it can't conflict with the listing.
+    ("2025-03-10", "Europa Oil & Gas (Holdings) PLC (AIM: EOG) today", "valid", "LSE", 0.85,
+     "EOG is listed on LSE as Europa Oil & Gas (Holdings) plc"),
 ])
 def test_dated_and_abroad(as_of, text, status, exchange, confidence, words):
     verdict = judged(text, as_of)
@@ -176,23 +189,26 @@ def test_dated_and_abroad(as_of, text, status, exchange, confidence, words):
         assert words in said(verdict), said(verdict)
 
 
-@pytest.mark.parametrize("as_of, text, wrong", [
-    pytest.param("2025-12-01", "CEA Industries Inc. (NASDAQ: VAPE) today", ("valid", "NASDAQ"),
-                 marks=pytest.mark.xfail(strict=True, reason=DIRECTORY_FIRST + ": VAPE, renamed BNC on "
-                                                             "2025-08-07 and off the lists since, is valid on NASDAQ "
-                                                             "in December")),
-    pytest.param("2024-04-11", "the Sprott Copper Miners ETF (NASDAQ: COPP) and", ("corrected", "OTC"),
-                 marks=pytest.mark.xfail(strict=True, reason=ETF_OTC + ": the NASDAQ ETF COPP is moved to OTC")),
-    pytest.param("2026-07-14", "Virtus InfraCap U.S. Preferred Stock ETF (NYSE: PFFA) and", ("corrected", "OTC"),
-                 marks=pytest.mark.xfail(strict=True, reason=ETF_OTC + ": the NYSE Arca ETF PFFA is moved to OTC")),
-    # Chimerix was bought by Jazz Pharmaceuticals (it left NASDAQ after 2025-04-22); its shares went nowhere.
-    pytest.param("2025-07-28", "acquired by Chimerix Inc. (NASDAQ: CMRX) for", ("corrected", "OTC"),
-                 marks=pytest.mark.xfail(strict=True, reason="an acquired company's CUSIP entry outlives its shares, "
-                                                             "so CMRX is moved to OTC")),
+def test_a_symbol_replaced_before_the_date_is_its_successor():
+    # VAPE became BNC on 2025-08-07, and BNC was on NASDAQ in December: both symbol and exchange are corrected.
+    verdict = judged("CEA Industries Inc. (OTC: VAPE) today", "2025-12-01")
+    assert verdict.status == "corrected", said(verdict)
+    assert (verdict.resolved.symbol, verdict.resolved.exchange) == ("BNC", "NASDAQ"), said(verdict)
+    assert verdict.confidence == pytest.approx(0.85)
+    assert {(c.field, c.old, c.new) for c in verdict.corrections} == {
+        ("symbol", "VAPE", "BNC"), ("exchange", "OTC", "NASDAQ")}
+    assert "VAPE became BNC on 2025-08-07" in said(verdict), said(verdict)
+
+
+@pytest.mark.parametrize("as_of, text, right", [
+    # Once wrong (the directory's stock row answered for a date the screener covers); the directory now speaks
+    # for funds only there, so the rename answers: VAPE became BNC on 2025-08-07.
+    ("2025-12-01", "CEA Industries Inc. (NASDAQ: VAPE) today", ("corrected", "BNC", "NASDAQ")),
 ])
-def test_wrong_answers_on_real_rows(as_of, text, wrong):
+def test_once_wrong_answers_on_real_rows(as_of, text, right):
     verdict = judged(text, as_of)
-    assert (verdict.status, verdict.resolved.exchange if verdict.resolved else None) != wrong, said(verdict)
+    got = (verdict.status, *((verdict.resolved.symbol, verdict.resolved.exchange) if verdict.resolved else ()))
+    assert got == right, said(verdict)
 
 
 @pytest.mark.parametrize("text, status, name", [

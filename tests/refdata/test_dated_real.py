@@ -29,38 +29,33 @@ def said(verdict):
     return " | ".join([e.finding for e in verdict.evidence] + [c.reason for c in verdict.corrections])
 
 
-RENAME_FIRST = "the SEC's rename, found between two yearly lists, answers before the dated history is asked"
-DIRECTORY_FIRST = ("the NASDAQ Trader directory of 2025-07-21 is asked before the screener runs, so it speaks for a "
-                   "date the daily lists cover")
 
 
 @pytest.mark.parametrize("as_of, text, status, exchange, confidence, source, words", [
     # On NASDAQ 2022-03-17..2026-03-03; the SEC's newest name is Meridian Holdings, the article's old one still fits.
     ("2024-08-26", "Golden Matrix Group Inc. (NASDAQ: GMGI) today", "valid", "NASDAQ", None, US_HISTORY, None),
-    pytest.param("2024-05-16", "Mullen Automotive Inc. (NASDAQ: MULN) releases", "valid", "NASDAQ", 0.9, US_HISTORY,
-                 "seen there from 2021-11-06 to 2025-07-26",
-                 marks=pytest.mark.xfail(strict=True, reason=RENAME_FIRST + ": valid 0.8 but resolved to BINI on "
-                                                                           "OTC, today's listing, not NASDAQ")),
-    pytest.param("2025-02-26", "Femto Technologies Inc. (Nasdaq: BCAN), previously known as BYND Cannasoft",
-                 "corrected", "NASDAQ", None, US_HISTORY, "2025-01-29",
-                 marks=pytest.mark.xfail(strict=True, reason=RENAME_FIRST + ": BCAN, FMTO on NASDAQ since "
-                                                                           "2025-01-29, is valid and resolved to "
-                                                                           "FMTOF on OTC")),
-    # Delisted from NASDAQ after 2024-05-02: over the counter by late July.
-    ("2024-07-26", "PaxMedica (NASDAQ: PXMD), a biopharmaceutical company", "corrected", "OTC", 0.7, US_HISTORY,
-     "it left NASDAQ after 2024-05-02"),
+    # With a date the dated history is asked before the SEC's rename: MULN on NASDAQ 2021-11-06..2025-07-26, the
+    # rename to BINI (found between the SEC lists of 2023-05-26 and 2025-12-14) told as what happened since.
+    ("2024-05-16", "Mullen Automotive Inc. (NASDAQ: MULN) releases", "valid", "NASDAQ", 0.9, US_HISTORY,
+     "MULN was listed on NASDAQ at the article's date (2024-05-16): seen there from 2021-11-06 to 2025-07-26; "
+     "it became BINI between 2023-05-26 and 2025-12-14"),
+    # The article gives the new name (Femto), which none of BCAN's SEC names fits; the rename record lets the
+    # dated history answer: BCAN became FMTO on NASDAQ on 2025-01-29.
+    ("2025-02-26", "Femto Technologies Inc. (Nasdaq: BCAN), previously known as BYND Cannasoft",
+     "corrected", "NASDAQ", None, US_HISTORY, "2025-01-29"),
+    # Delisted from NASDAQ after 2024-05-02, with only a CUSIP (no SEC OTC entry): no proof of an OTC line, so
+    # unverified with the finding, not moved.
+    ("2024-07-26", "PaxMedica (NASDAQ: PXMD), a biopharmaceutical company", "unverified", "NASDAQ", 0.3, US_HISTORY,
+     "no US exchange list has PXMD at the article's date (2024-07-26) (it left NASDAQ after 2024-05-02)"),
     # NYSE American all along, never NYSE.
     ("2025-09-22", "New Gold Inc. (NYSE: NGD), Nicola Mining", "corrected", "NYSE American", 0.8, US_HISTORY,
      "from 2021-01-30 to 2026-03-20"),
-    pytest.param("2026-01-14", "USANA Health Sciences, Beachbody (NYSE: BODI), and Strauss Group", "corrected",
-                 "NASDAQ", None, US_HISTORY, "2025-09-04",
-                 marks=pytest.mark.xfail(strict=True, reason=DIRECTORY_FIRST + ": BODI moved to NASDAQ on "
-                                                                              "2025-09-04 and is valid on NYSE")),
-    pytest.param("2026-08-17", "For tech companies like D-Wave Quantum Inc. (NYSE: QBTS) that", "corrected",
-                 "NASDAQ", None, US_HISTORY, "2026-07-28",
-                 marks=pytest.mark.xfail(strict=True, reason="the SEC list of 2026-06-02 predates the move to NASDAQ "
-                                                             "on 2026-07-28, and a valid verdict is never checked "
-                                                             "against the dated history")),
+    # Moved from NYSE to NASDAQ: the screener runs speak before the directory of 2025-07-21 (BODI still on NYSE
+    # there) and before the SEC list of 2026-06-02 (QBTS still on NYSE there).
+    ("2026-01-14", "USANA Health Sciences, Beachbody (NYSE: BODI), and Strauss Group", "corrected", "NASDAQ", 0.85,
+     US_HISTORY, "BODI moved from NYSE to NASDAQ on 2025-09-04"),
+    ("2026-08-17", "For tech companies like D-Wave Quantum Inc. (NYSE: QBTS) that", "corrected", "NASDAQ", 0.85,
+     US_HISTORY, "QBTS moved from NYSE to NASDAQ on 2026-07-28"),
     # An ETF on NYSE Arca: the directory is its one dated source.
     ("2025-06-26", "the Virtus InfraCap U.S. Preferred Stock ETF (NYSE Arca: PFFA).", "valid", "NYSE Arca", 0.75,
      US_HISTORY, "NASDAQ Trader's directory of 2025-07-21"),
@@ -69,6 +64,9 @@ DIRECTORY_FIRST = ("the NASDAQ Trader directory of 2025-07-21 is asked before th
      US_HISTORY, "at the article's date (2025-09-11); ATGN has a CUSIP"),
     ("2024-09-30", "First Mining Gold (NASDAQ: FFMGF) today", "corrected", "OTC", 0.7, US_HISTORY,
      "the SEC lists FFMGF as traded over the counter"),
+    # A five-letter F symbol that no list of the data has, not even the CUSIPs: the shape confirms an OTC tag.
+    ("2025-03-10", "Patriot Battery Metals Inc. (OTC: PMETF) today", "valid", "OTC", 0.7, US_HISTORY,
+     "no US exchange list has PMETF at the article's date (2025-03-10); PMETF is a five-letter symbol ending in F"),
     # FinanceDatabase abroad (SHOP is the brief's example, not from the archive).
     ("2025-06-01", "Shopify Inc. (TSX: SHOP) today", "valid", "TSX", 0.85, FINANCEDATABASE,
      "SHOP is listed on TSX as Shopify Inc."),
@@ -79,6 +77,9 @@ DIRECTORY_FIRST = ("the NASDAQ Trader directory of 2025-07-21 is asked before th
      "7BL is listed on Berlin as Blue Lagoon Resources Inc."),
     ("2025-09-19", "Nova Minerals Limited (FRA: QM3) Gains Momentum", "valid", "FWB", 0.7, FINANCEDATABASE,
      "QM3 is listed on Berlin as NOVA MINERALS"),
+    # The company extracted is only `PLC`, a legal form that names no company: the LSE row stands.
+    ("2025-03-10", "Europa Oil & Gas (Holdings) PLC (AIM: EOG) today", "valid", "LSE", 0.85, FINANCEDATABASE,
+     "EOG is listed on LSE as Europa Oil & Gas (Holdings) plc"),
 ])
 def test_real_tags_at_their_date(as_of, text, status, exchange, confidence, source, words, services):
     verdict = judged(text, as_of, services)
@@ -91,24 +92,35 @@ def test_real_tags_at_their_date(as_of, text, status, exchange, confidence, sour
         assert words in said(verdict), said(verdict)
 
 
-ETF_OTC = "the screener pulls leave funds out, yet the ETF's absence from them and its CUSIP make it OTC"
-ACQUIRED = "an acquired company's CUSIP entry outlives its shares, so a stale tag is moved to OTC"
-
-
-@pytest.mark.parametrize("as_of, text", [
-    pytest.param("2024-04-11", "Similarly, the Sprott Copper Miners ETF (NASDAQ: COPP) and",
-                 marks=pytest.mark.xfail(strict=True, reason=ETF_OTC)),
-    pytest.param("2026-07-14", "Virtus InfraCap U.S. Preferred Stock ETF (NYSE: PFFA) and a series",
-                 marks=pytest.mark.xfail(strict=True, reason=ETF_OTC)),
+@pytest.mark.parametrize("as_of, text, status, exchange, confidence, words", [
+    # Funds, which the screener pulls leave out: the directory of 2025-07-21 speaks for two years either side, an
+    # ETF is never made OTC, and `NYSE` for a fund NYSE Arca lists is corrected to NYSE Arca.
+    ("2024-04-11", "Similarly, the Sprott Copper Miners ETF (NASDAQ: COPP) and", "valid", "NASDAQ", 0.75,
+     "COPP is an ETF on NASDAQ in NASDAQ Trader's directory of 2025-07-21, 466 days from the article's date"),
+    ("2026-07-14", "Virtus InfraCap U.S. Preferred Stock ETF (NYSE: PFFA) and a series", "corrected", "NYSE Arca",
+     0.7, "PFFA is an ETF on NYSE Arca in NASDAQ Trader's directory of 2025-07-21, 358 days from the article's "
+          "date, not on NYSE"),
     # Bought by Jazz Pharmaceuticals (off NASDAQ after 2025-04-22), Clearlake and Insight (off NYSE after
-    # 2024-03-19), Bitfarms (off NASDAQ after 2025-03-15): none of them went over the counter.
-    pytest.param("2025-07-28", "Oncoceutics was acquired by Chimerix Inc. (NASDAQ: CMRX) for $450 million",
-                 marks=pytest.mark.xfail(strict=True, reason=ACQUIRED)),
-    pytest.param("2024-07-29", "About Alteryx  Alteryx (NYSE: AYX) powers analytics",
-                 marks=pytest.mark.xfail(strict=True, reason=ACQUIRED)),
-    pytest.param("2025-05-01", "Industry actors like Stronghold Digital Mining Inc. (NASDAQ: SDIG) can only wait",
-                 marks=pytest.mark.xfail(strict=True, reason=ACQUIRED)),
+    # 2024-03-19), Bitfarms (off NASDAQ after 2025-03-15): none went over the counter, and a CUSIP, which outlives
+    # an acquired company's shares, is no proof it did. Unverified, saying when it left.
+    ("2025-07-28", "Oncoceutics was acquired by Chimerix Inc. (NASDAQ: CMRX) for $450 million", "unverified",
+     "NASDAQ", 0.3, "no US exchange list has CMRX at the article's date (2025-07-28) "
+                    "(it left NASDAQ after 2025-04-22)"),
+    ("2024-07-29", "About Alteryx  Alteryx (NYSE: AYX) powers analytics", "unverified", "NYSE", 0.3,
+     "no US exchange list has AYX at the article's date (2024-07-29) (it left NYSE after 2024-03-19)"),
+    ("2025-05-01", "Industry actors like Stronghold Digital Mining Inc. (NASDAQ: SDIG) can only wait", "unverified",
+     "NASDAQ", 0.3, "no US exchange list has SDIG at the article's date (2025-05-01) "
+                    "(it left NASDAQ after 2025-03-15)"),
+    # Never on an exchange list, a CUSIP but no SEC OTC entry: not moved to OTC either.
+    ("2025-09-11", "About Altigen Technologies Altigen Technologies (NASDAQ: ATGN) delivers", "unverified", "NASDAQ",
+     0.3, "no US exchange list has ATGN at the article's date (2025-09-11); ATGN has a CUSIP"),
 ])
-def test_no_otc_fix_for_what_never_traded_over_the_counter(as_of, text, services):
+def test_no_otc_fix_for_what_never_traded_over_the_counter(as_of, text, status, exchange, confidence, words,
+                                                           services):
     verdict = judged(text, as_of, services)
-    assert verdict.resolved is None or verdict.resolved.exchange != "OTC", said(verdict)
+    assert verdict.status == status, said(verdict)
+    assert (verdict.resolved.exchange if verdict.resolved else None) == exchange, said(verdict)
+    assert verdict.confidence == pytest.approx(confidence), said(verdict)
+    assert all(c.new != "OTC" for c in verdict.corrections), said(verdict)
+    assert US_HISTORY in {e.source for e in verdict.evidence}, said(verdict)
+    assert words in said(verdict), said(verdict)

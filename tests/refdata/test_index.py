@@ -522,3 +522,9 @@ def test_build_snapshot_from_sec_json(tmp_path):
     ]
     ix = load_index(snapshot_dir=tmp_path / "snaps")
     assert ix.as_of("sec-company-tickers") == "2099-02-03"
+
+
+@pytest.mark.parametrize("symbol", ["AB-", "-B", "BRKB-", "-", "A--B", "VCZB-"])
+def test_a_symbol_with_an_empty_class_part_is_no_error(index, symbol):
+    # `GET /v1/tickers/AB-?exchange=NASDAQ` answered 500 (IndexError in _cusip_forms).
+    assert index.trades_in_us(symbol) in (True, False)

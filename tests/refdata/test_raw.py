@@ -127,7 +127,7 @@ def test_no_presence_or_change_for_an_unknown_symbol(index):
 def test_raw_files_are_read_on_first_use_only():
     ix = load_index()
     assert ix.windows() and ix.covered_by("HKEX") and ix.covered_by("NASDAQ")  # from MANIFEST.json alone
-    assert ix._abroad._tables == {} and ix._abroad._names is None, "no nonus/ table read at load"
+    assert ix._abroad._tables == {} and ix._abroad._names == {}, "no nonus/ table read at load"
     assert ix._us._presence is None and ix._us._changes is None, "us_listings.tsv not read at load"
     assert ix.listings_on("700", ["HKEX"])
     assert set(ix._abroad._tables) == {"HKEX"}, "only the table of the venue asked about"
