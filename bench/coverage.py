@@ -12,9 +12,7 @@ import dataclasses
 import json
 import os
 import random
-import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import ROOT, header, median, met, parse_args, read_corpus, section
+from bench.extract_costs import run_children
 
 os.environ.setdefault("ENRICH_MARKET_DATA", "offline")
 
@@ -117,24 +116,19 @@ def samples(now: Sequence[Row], before: Sequence[Row], size: int) -> None:
 
 
 def costs(runs: int) -> None:
-    """`python -m enrich text` on a short article (fresh processes) and build_services() time and RSS."""
+    """`python -m enrich text` on a short article and build_services() in fresh processes (from a small launcher,
+    so a child's peak RSS is its own), offline."""
     article = ROOT / "examples" / "article.txt"
-    wall, peak = [], []
-    for _ in range(runs):
-        started = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "enrich", "text", str(article)], cwd=ROOT, capture_output=True,
-                              env={**os.environ, "ENRICH_MARKET_DATA": "offline"}, check=True)
-        wall.append(time.perf_counter() - started)
-        del proc
-        peak.append(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
-    print(f"  enrich text (short article): median {median(wall):.2f} s, peak RSS {max(peak):.0f} MB "
-          f"(targets < 0.5 s {met(median(wall) < 0.5)}, < 80 MB {met(max(peak) < 80)})")
+    results, _ = run_children([sys.executable, "-m", "enrich", "text", str(article)], runs)
+    wall, peak = [r[0] for r in results], [r[1] for r in results]
+    print(f"  enrich text (short article): median {median(wall):.2f} s, peak RSS median {median(peak):.0f} MB "
+          f"(targets < 0.5 s {met(median(wall) < 0.5)}, < 80 MB {met(median(peak) < 80)})")
     code = ("import time,resource;t=time.perf_counter();from enrich.wiring import build_services;build_services();"
             "print(time.perf_counter()-t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024)")
-    out = [subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
-                          env={**os.environ, "ENRICH_MARKET_DATA": "offline"}).stdout.split() for _ in range(runs)]
+    results, _ = run_children([sys.executable, "-c", code], runs)
+    out = [r[3].split() for r in results]
     print(f"  build_services(): median {median([float(o[0]) * 1000 for o in out]):.0f} ms, "
-          f"RSS {median([float(o[1]) for o in out]):.0f} MB (process total)")
+          f"peak RSS {median([float(o[1]) for o in out]):.0f} MB (the whole process)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -47,7 +47,8 @@ def _judge(tag: Tag, ref: Reference, as_of: str | None) -> Verdict:
             return dated
     verdict = _judge_now(tag, ref, as_of)
     windows = ref.windows()
-    if us and not as_of and windows and verdict.status in ("unverified", "unknown"):
+    if us and not as_of and windows and verdict.status in ("unverified", "unknown") and VENUES[
+            tag.venue_key].family == "OTC":  # today's SEC list has judged exchange tags; OTC needs the OTC rule
         dated = judge_at(tag, ref, windows[-1].last)  # undated: the newest day the history knows
         if dated is not None:
             return dated
