@@ -11,6 +11,7 @@ from enrich.domain import fixes, symbols
 from enrich.domain.live import with_live
 from enrich.domain.mentions import extract
 from enrich.domain.model import Enrichment, Mention, Tag
+from enrich.domain.untagged import link
 from enrich.domain.venues import VENUES
 from enrich.domain.verdicts import SEC
 from enrich.errors import EnrichError, TooLarge
@@ -18,16 +19,18 @@ from enrich.market.context import live_listing, price_context
 from enrich.wiring import Services
 
 
-def enrich(text: str, services: Services, *, as_of: str | None = None, prices: bool = True) -> Enrichment:
-    """Find every tag in `text`, judge it against the references and plan the fix for each correction."""
-    (result,) = enrich_many([(text, as_of)], services, prices=prices)
+def enrich(text: str, services: Services, *, as_of: str | None = None, prices: bool = True,
+           names: bool = False) -> Enrichment:
+    """Find every tag in `text`, judge it against the references and plan the fix for each correction; with
+    `names`, also link every listed company the text names, tagged or not."""
+    (result,) = enrich_many([(text, as_of)], services, prices=prices, names=names)
     if isinstance(result, EnrichError):
         raise result
     return result
 
 
 def enrich_many(documents: Sequence[tuple[str, str | None]], services: Services, *,
-                prices: bool = True) -> Iterator[Enrichment | EnrichError]:
+                prices: bool = True, names: bool = False) -> Iterator[Enrichment | EnrichError]:
     """enrich() for each (text, as_of), in order, with one quote call for them all; a document's error in its place."""
     judged: list[tuple[list[Mention], bool] | EnrichError] = []
     for text, as_of in documents:
@@ -49,7 +52,8 @@ def enrich_many(documents: Sequence[tuple[str, str | None]], services: Services,
             meta["truncated"] = True
             meta["warnings"] = [f"only the first {services.settings.max_mentions} tags were checked "
                                 "(ENRICH_MAX_MENTIONS)"]
-        yield Enrichment(text=text, mentions=mentions, meta=meta)
+        companies = link(text, mentions, services.names()) if names else None
+        yield Enrichment(text=text, mentions=mentions, meta=meta, companies=companies)
 
 
 def _judged(text: str, services: Services, as_of: str | None) -> tuple[list[Mention], bool]:

@@ -10,6 +10,7 @@ from functools import lru_cache
 from config.settings import Settings
 from enrich.domain.model import Tag, Verdict
 from enrich.domain.reference import Reference
+from enrich.domain.untagged import NameIndex
 from enrich.domain.verdicts import judge
 from enrich.market.model import MarketData, QuoteResult
 
@@ -24,6 +25,12 @@ class Services:
     reference: Reference
     refdata_versions: dict[str, str | None]
     market: MarketData
+
+    def names(self) -> NameIndex:
+        """The company-name index, loaded on first use (a run without `names` never reads it)."""
+        from enrich.refdata.names import default_names
+
+        return default_names()
 
     def verdict(self, tag: Tag, as_of: str | None) -> Verdict:
         """The verdict on a tag; the same claim with the same company is judged once per process."""

@@ -155,13 +155,55 @@ class Mention:
         return out
 
 
+@dataclass(frozen=True, slots=True)
+class CompanyListing:
+    """The listing a company mention links to."""
+
+    symbol: str
+    exchange: str
+    mic: str
+    yahoo_symbol: str
+    name: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"symbol": self.symbol, "exchange": self.exchange, "mic": self.mic,
+                "yahoo_symbol": self.yahoo_symbol, "name": self.name}
+
+
+@dataclass(frozen=True, slots=True)
+class CompanyMention:
+    """One place where the article names a listed company, tagged or not (SPEC "Companies without tags")."""
+
+    span: tuple[int, int]
+    text: str
+    listing: CompanyListing
+    confidence: float
+    tagged: bool
+    evidence: tuple[Evidence, ...] = ()
+    suggestion: tuple[tuple[int, int], str] | None = None  # (span, text) on the first untagged mention
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "span": list(self.span), "text": self.text, "listing": self.listing.to_dict(),
+            "confidence": round(self.confidence, 2), "tagged": self.tagged,
+            "evidence": [e.to_dict() for e in self.evidence],
+        }
+        if self.suggestion is not None:
+            out["suggestion"] = {"span": list(self.suggestion[0]), "text": self.suggestion[1]}
+        return out
+
+
 @dataclass(slots=True)
 class Enrichment:
-    """The answer for one document: its mentions and what produced them."""
+    """The answer for one document: its mentions and what produced them (and, when asked, every company named)."""
 
     text: str
     mentions: list[Mention]
     meta: dict[str, Any] = field(default_factory=dict)
+    companies: list[CompanyMention] | None = None  # None: not asked for (`names` off)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"mentions": [m.to_dict(self.text) for m in self.mentions], "meta": self.meta}
+        out = {"mentions": [m.to_dict(self.text) for m in self.mentions], "meta": self.meta}
+        if self.companies is not None:
+            out["companies"] = [c.to_dict() for c in self.companies]
+        return out
