@@ -330,7 +330,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--raw", type=Path, help="also build the files that come from the raw copies in this folder "
                                              "(shared/data/raw; see its SOURCES.md); without it they are kept")
     ap.add_argument("--only-raw", action="store_true", help="with --raw: only those files, keeping every other one")
+    ap.add_argument("--names", action="store_true",
+                    help="only names.tsv, the company-name index, from the bundled files (needs requirements-dev.txt)")
     args = ap.parse_args(argv)
+    if args.names:
+        return build_names_only(args.out)
     if args.only_raw:
         if not args.raw:
             ap.error("--only-raw needs --raw")
@@ -442,6 +446,16 @@ def build_raw_only(out: Path, raw: Path) -> int:
     others = {name: info for name, info in files.items() if not is_raw(name, info)}
     others.update(refdata_raw.build(raw, out, entry, "python scripts/build_refdata.py --raw DIR --only-raw"))
     write_manifest(out, others)
+    return 0
+
+
+def build_names_only(out: Path) -> int:
+    """Rebuild names.tsv from the data directory's own files and keep every other MANIFEST entry."""
+    import refdata_names  # noqa: PLC0415 - needs cleanco, english-words and wordfreq (requirements-dev.txt)
+
+    files = json.loads((out / "MANIFEST.json").read_text(encoding="utf-8"))["files"]
+    files.update(refdata_names.build(out, entry, "python scripts/build_refdata.py --names"))
+    write_manifest(out, files)
     return 0
 
 

@@ -1,14 +1,100 @@
-"""The company-name index (names.tsv) behind `NameIndex`: an Aho-Corasick automaton over every name, built on
-first use."""
+"""The company-name index (names.tsv, built by `scripts/build_refdata.py --names`) behind `NameIndex`: an
+Aho-Corasick automaton (pyahocorasick) over every name, folded to lower case, built on first use."""
 
 from __future__ import annotations
 
 import functools
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
 
-from enrich.domain.untagged import NameIndex
+import ahocorasick
+
+from enrich.domain.symbols import canonical
+from enrich.domain.untagged import NameEntry, NameHit, NameIndex
+from enrich.errors import RefdataError
+from enrich.refdata import snapshots as snap
+
+NAMES_FILE = "names.tsv"
+NAMES_COLUMNS = ("name", "kind", "company", "symbol", "venue", "country", "plain", "zipf", "source")
+
+
+class NameTable(NameIndex):
+    """Every indexed name, found in a text by one pass of an automaton."""
+
+    def __init__(self, path: Path, sha256: str | None, as_of: str | None):
+        self._path = path
+        self._sha256 = sha256
+        self._as_of = as_of
+        self._automaton: ahocorasick.Automaton | None = None
+        self._lock = threading.Lock()
+        self.load_ms = 0.0
+        self.names = 0
+
+    def as_of(self) -> str | None:
+        return self._as_of
+
+    def find(self, text: str) -> Iterator[NameHit]:
+        """Every indexed name standing as whole words in `text`, the longest where two overlap, in text order."""
+        automaton = self._built()
+        folded = _fold(text)
+        hits: list[tuple[int, int, tuple[NameEntry, ...]]] = []
+        for end, (length, entries) in automaton.iter(folded):
+            start, stop = end - length + 1, end + 1
+            if (start > 0 and text[start - 1].isalnum()) or (stop < len(text) and text[stop].isalnum()):
+                continue
+            hits.append((start, stop, entries))
+        hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
+        reach = -1
+        for start, stop, entries in hits:
+            if start >= reach:
+                reach = stop
+                yield NameHit(start, stop, entries)
+
+    def _built(self) -> ahocorasick.Automaton:
+        if self._automaton is None:
+            with self._lock:
+                if self._automaton is None:
+                    self._automaton = self._build()
+        return self._automaton
+
+    def _build(self) -> ahocorasick.Automaton:
+        started = time.perf_counter()
+        try:
+            rows = snap.read_rows(self._path, NAMES_COLUMNS, self._sha256)
+        except (OSError, ValueError) as exc:
+            raise RefdataError(f"reading {self._path.name}: {exc}") from exc
+        by_name: dict[str, list[NameEntry]] = {}
+        for name, kind, company, symbol, venue, country, plain, zipf, source in rows:
+            entry = NameEntry(name, kind, company, canonical(symbol), venue, country or None, float(zipf),
+                              plain == "1", source)
+            by_name.setdefault(_fold(name), []).append(entry)
+        automaton = ahocorasick.Automaton()
+        for key, entries in by_name.items():
+            automaton.add_word(key, (len(key), tuple(entries)))
+        automaton.make_automaton()
+        self.names = len(by_name)
+        self.load_ms = (time.perf_counter() - started) * 1000
+        return automaton
+
+
+def _fold(text: str) -> str:
+    """Lower case with every character kept in its place (so spans in the folded text are spans in the text)."""
+    folded = text.lower()
+    if len(folded) == len(text):
+        return folded
+    return "".join(c if len(low := c.lower()) != 1 else low for c in text)
 
 
 @functools.lru_cache(maxsize=1)
-def default_names() -> NameIndex:
-    """The bundled name index, loaded once per process on first use."""
-    return NameIndex()
+def default_names() -> NameTable:
+    """The bundled name index (the automaton is built on the first search)."""
+    from enrich.refdata.index import DATA_DIR
+
+    manifest = snap.read_manifest(DATA_DIR)
+    entry = manifest.get(NAMES_FILE)
+    if entry is None:
+        raise RefdataError(f"{DATA_DIR}/{NAMES_FILE} is not in MANIFEST.json (build it: scripts/build_refdata.py "
+                           f"--names)")
+    return NameTable(DATA_DIR / NAMES_FILE, entry["sha256"], entry.get("as_of"))

@@ -1,0 +1,153 @@
+"""names.tsv: every listed company's names as articles write them, with its primary listing (build time only).
+
+Read from the bundled reference files (the SEC list's exchange listings, FinanceDatabase's per-venue tables,
+pytickersymbols) plus the hand-curated short forms in scripts/names_curated.tsv. Legal forms are removed with
+cleanco; whether a name is also an ordinary word comes from the Webster's 2nd word list (english-words) and
+wordfreq, so the linker asks for evidence before it links `Apple` or `Target`. Needs requirements-dev.txt.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from cleanco import basename
+from english_words import get_english_words_set
+from wordfreq import zipf_frequency
+
+from enrich.domain.symbols import canonical
+from enrich.refdata.files import NONUS_COLUMNS, NONUS_DIR
+from enrich.refdata.refresh import write_tsv
+from enrich.refdata.snapshots import SEC_COLUMNS, SEC_FILE, read_rows
+
+NAMES_FILE = "names.tsv"
+NAMES_COLUMNS = ("name", "kind", "company", "symbol", "venue", "country", "plain", "zipf", "source")
+CURATED = Path(__file__).resolve().parent / "names_curated.tsv"
+SEC_VENUES = {"Nasdaq": "NASDAQ", "NYSE": "NYSE"}  # exchange listings only: OTC names are left out (precision)
+# Where a company with several listings is primary: a US exchange first (SPEC: Baidu → NASDAQ BIDU), then home
+# markets roughly by size. German regional floors, BSE (NSE's twin) and secondary markets are left out.
+VENUE_ORDER = ("NASDAQ", "NYSE", "NYSE_AMERICAN", "HKEX", "TSE", "LSE", "XETRA", "EURONEXT_PARIS",
+               "EURONEXT_AMSTERDAM", "SIX", "TSX", "ASX", "SSE", "SZSE", "KRX", "NSE", "TWSE", "BIT", "BME", "STO",
+               "CPH", "HEL", "EURONEXT_OSLO", "EURONEXT_BRUSSELS", "EURONEXT_DUBLIN", "EURONEXT_LISBON", "JSE",
+               "B3", "BMV", "SGX", "TASE", "NZX", "KOSDAQ", "TSXV", "CSE", "CBOE_CA", "AQSE")
+# Words that say what kind of company, not which: stripped from the end of a name for its short form.
+_TRAILING = {"holdings", "holding", "group", "corporation", "corp", "company", "co", "incorporated", "inc",
+             "limited", "ltd", "plc", "sa", "ag", "nv", "se", "bhd", "tbk", "llc", "lp", "the", "and", "&",
+             "aktiengesellschaft", "berhad", "s.a", "n.v", "a/s", "asa", "ab", "oyj", "spa", "s.p.a"}
+# Words so common in company names that a name made only of them and dictionary words names no one company.
+GENERIC = {"american", "global", "first", "national", "united", "general", "international", "energy", "resources",
+           "capital", "financial", "bank", "industries", "technologies", "technology", "systems", "partners",
+           "trust", "realty", "income", "properties", "solutions", "services", "health", "medical", "gold",
+           "silver", "mining", "metals", "minerals", "digital", "data", "software", "network", "power", "water",
+           "china", "india", "japan", "new", "north", "south", "east", "west", "pacific", "atlantic"}
+_SEC_TAIL = re.compile(r"\s*/[A-Z]{2,3}/?\s*$|/\s*$|\s*/ADR\s*$", re.IGNORECASE)
+_SPACE = re.compile(r"\s+")
+
+
+def clean(name: str) -> str:
+    """The name without its legal form (cleanco), the SEC's `/DE/` tails and a leading `The`."""
+    name = _SEC_TAIL.sub("", name).strip()
+    name = _SPACE.sub(" ", basename(name)).strip(" ,.-")
+    if name.lower().startswith("the "):
+        name = name[4:]
+    return name
+
+
+def short(name: str) -> str:
+    """`Tencent Holdings` → `Tencent`: trailing words that say what kind of company removed."""
+    words = name.split()
+    while len(words) > 1 and words[-1].lower().strip(".,") in _TRAILING:
+        words.pop()
+    return " ".join(words).strip(" ,.-&")
+
+
+def _usable(name: str) -> bool:
+    letters = sum(c.isalpha() for c in name)
+    return letters >= 3 or (letters >= 2 and name.isupper() and len(name) >= 2)
+
+
+def _sec(data: Path) -> Iterable[tuple[str, str, str, str, str]]:
+    for _cik, ticker, exchange, name in read_rows(data / SEC_FILE, SEC_COLUMNS):
+        if exchange in SEC_VENUES and name:
+            yield name, canonical(ticker), SEC_VENUES[exchange], "", "sec-company-tickers"  # no country given
+
+
+def _abroad(data: Path) -> Iterable[tuple[str, str, str, str, str]]:
+    for venue in VENUE_ORDER:
+        path = data / NONUS_DIR / f"{venue}.tsv"
+        if not path.is_file():
+            continue
+        for symbol, name, _isin, _ccy, country, delisted in read_rows(path, NONUS_COLUMNS):
+            if name and delisted == "0":
+                yield name, symbol, venue, country, "financedatabase"
+
+
+def _pyts(data: Path) -> Iterable[tuple[str, str, str, str, str]]:
+    columns = ("symbol", "venue_key", "family_only", "name", "isins", "currency", "yahoo", "google")
+    for symbol, venue, _family, name, *_ in read_rows(data / "pytickersymbols.tsv", columns):
+        if name and venue in VENUE_ORDER:
+            yield name, canonical(symbol), venue, "", "pytickersymbols"
+
+
+class _Plainness:
+    """Whether a name is also ordinary text: a dictionary word or proper noun, a very common word, or only
+    generic words."""
+
+    def __init__(self) -> None:
+        web2 = get_english_words_set(["web2"], lower=False, alpha=True)
+        self.lower = {w for w in web2 if w.islower()}
+        self.proper = {w.lower() for w in web2 if w[:1].isupper()}
+
+    def __call__(self, name: str) -> tuple[bool, float]:
+        words = [w for w in re.findall(r"[^\W_]+", name.lower())]
+        if not words:
+            return True, 0.0
+        if len(words) == 1:
+            word = words[0]
+            zipf = zipf_frequency(word, "en")
+            return word in self.lower or word in self.proper or zipf >= 4.0, zipf
+        return all(w in self.lower or w in GENERIC for w in words), 0.0
+
+
+def build(data: Path, entry: Callable[..., dict[str, object]], command: str) -> dict[str, dict[str, object]]:
+    """Write data/names.tsv from the bundled tables and the curated short forms; its MANIFEST entry."""
+    plainness = _Plainness()
+    rank = {v: i for i, v in enumerate(VENUE_ORDER)}
+    groups: dict[str, list[tuple[str, str, str, str, str]]] = {}
+    for row in (*_sec(data), *_abroad(data), *_pyts(data)):
+        key = clean(row[0]).casefold()
+        if _usable(key):
+            groups.setdefault(key, []).append(row)
+    rows: dict[tuple[str, str, str], tuple[str, ...]] = {}  # (name folded, symbol, venue) -> row: one per company
+    for members in groups.values():
+        company, symbol, venue, country, source = sorted(members, key=lambda r: (rank[r[2]], r[1]))[0]
+        country = country or next((m[3] for m in members if m[3]), "")
+        full = clean(company)
+        for name, kind in ((full, "full"), (short(full), "short")):
+            key = (name.casefold(), symbol, venue)
+            if _usable(name) and not name.replace(" ", "").isdigit() and key not in rows:
+                plain, zipf = plainness(name)
+                rows[key] = (name, kind, company, symbol, venue, country, "1" if plain else "0", f"{zipf:.2f}",
+                             source)
+    with open(CURATED, encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle, delimiter="\t"):
+            _, zipf = plainness(row["name"])
+            symbol = canonical(row["symbol"])
+            # The curated row decides: its listing, its country and whether the name is distinctive.
+            for key in [k for k in rows if k[0] == row["name"].casefold()]:
+                del rows[key]
+            rows[(row["name"].casefold(), symbol, row["venue"])] = (
+                row["name"], "alias", row["company"], symbol, row["venue"], row["country"],
+                "0" if row["distinct"] == "1" else "1", f"{zipf:.2f}", "curated")
+    ordered = sorted(rows.values())
+    path = data / NAMES_FILE
+    write_tsv(path, NAMES_COLUMNS, ordered)
+    source = {"built_from": [SEC_FILE, f"{NONUS_DIR}/*.tsv", "pytickersymbols.tsv", "scripts/names_curated.tsv"],
+              "tools": "cleanco 2.3 (legal forms), english-words 2.0.2 web2 and wordfreq 3.1.1 (ordinary words)"}
+    licence = ("derived from the bundled files above (public domain, MIT); the curated short forms are the team's "
+               "own (scripts/names_curated.tsv, each with a note)")
+    return {NAMES_FILE: entry(path, "name-index", source, licence, "2026-08-16",
+                              "newest as-of of the files it is built from (FinanceDatabase)", NAMES_COLUMNS,
+                              len(ordered), command)}

@@ -1,0 +1,113 @@
+"""Companies without tags: which name hits become links, on real sentences, against a small table of names."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from enrich.domain.mentions import extract
+from enrich.domain.model import Mention, Resolved, Verdict
+from enrich.domain.untagged import NameEntry, NameHit, link
+from enrich.domain.venues import VENUES
+
+# Rows as the bundled names.tsv has them (name, company, symbol, venue, plain).
+ROWS = [
+    ("Baidu", "Baidu, Inc.", "BIDU", "NASDAQ", False),
+    ("Tencent", "Tencent Holdings Ltd.", "0700", "HKEX", False),
+    ("China Mobile", "China Mobile Limited", "0941", "HKEX", False),
+    ("Xunfei", "iFLYTEK Co.,Ltd", "002230", "SZSE", False),
+    ("Microsoft", "Microsoft Corporation", "MSFT", "NASDAQ", False),
+    ("Apple", "Apple Inc.", "AAPL", "NASDAQ", True),
+    ("Target", "Target Corporation", "TGT", "NYSE", True),
+    ("Unity", "Unity Software Inc.", "U", "NYSE", True),
+    ("Nakamoto", "Nakamoto Inc.", "NAKA", "NASDAQ", False),
+    ("CiTech", "CITECH Co., Ltd.", "004920", "KRX", False),
+    ("Wilmington", "Wilmington plc", "WIL", "LSE", False),
+    ("NFT", "NFT Ltd", "MI", "NYSE", False),
+    ("Facebook", "Meta Platforms, Inc.", "META", "NASDAQ", True),
+    ("Mullen", "Mullen Group Ltd.", "MTL", "TSX", False),
+    ("Mullen", "Mullen Automotive Inc.", "MULN", "NASDAQ", False),
+    ("Nasdaq", "Nasdaq, Inc.", "NDAQ", "NASDAQ", False),
+]
+
+
+class TableNames:
+    """A NameIndex over ROWS: whole-word, case-blind search, the longest hit where two overlap."""
+
+    def __init__(self, rows=ROWS):
+        self.entries: dict[str, list[NameEntry]] = {}
+        for name, company, symbol, venue, plain in rows:
+            self.entries.setdefault(name.lower(), []).append(
+                NameEntry(name, "alias", company, symbol, venue, None, 0.0, plain, "test"))
+
+    def find(self, text):
+        hits = []
+        for key, entries in self.entries.items():
+            for match in re.finditer(rf"(?<!\w){re.escape(key)}(?!\w)", text, re.IGNORECASE):
+                hits.append(NameHit(match.start(), match.end(), tuple(entries)))
+        return sorted(hits, key=lambda h: h.start)
+
+    def as_of(self):
+        return "2026-08-16"
+
+
+def judged(text):
+    """The text's tags, each resolved to its claimed listing (the verdicts are not under test here)."""
+    mentions = []
+    for tag in extract(text):
+        venue = VENUES[tag.venue_key]
+        resolved = Resolved(tag.symbol.upper(), venue.label, venue.mic, tag.symbol.upper(), tag.company, None, None)
+        mentions.append(Mention(tag, Verdict("valid", resolved, (), 0.95), venue.label, venue.mic))
+    return mentions
+
+
+def linked(text):
+    return [(c.text, c.listing.symbol, c.tagged, c.suggestion[1] if c.suggestion else None)
+            for c in link(text, judged(text), TableNames())]
+
+
+@pytest.mark.parametrize("text, expected", [
+    # The seed article (../shared/examples/seed-article.txt): untagged listed companies, each suggested once.
+    ("a fact underscored by the fortunes of Chinese tech giants Baidu and Tencent. In February, it was reported "
+     "that Tencent intended to end it. Baidu’s metaverse ambitions suffered a similar fate",
+     [("Baidu", "BIDU", False, "Baidu (NASDAQ: BIDU)"), ("Tencent", "0700", False, "Tencent (HKEX: 0700)"),
+      ("Tencent", "0700", False, None), ("Baidu", "BIDU", False, None)]),
+    ("China Mobile establishes metaverse alliance", [("China Mobile", "0941", False, "China Mobile (HKEX: 0941)")]),
+    # A tagged company is `tagged` with its tag's listing; named again later, it links there without a suggestion.
+    ("meta (NASDAQ: Meta) and Microsoft (Nasdaq: MSFT) has struggled. Later Microsoft said more.",
+     [("Microsoft", "MSFT", True, None), ("Microsoft", "MSFT", False, None)]),
+    # Huawei is private, Unity China a joint venture (not Unity Software), "Satoshi Nakamoto" a person.
+    ("Chinese tech giants like Xiaomi (NASDAQ: XIACY), Huawei, Unity China, Xunfei.",
+     [("Xunfei", "002230", False, "Xunfei (SZSE: 002230)")]),
+    ("originally conceived by Satoshi Nakamoto.", []),
+    # Ordinary words stay words; the company only where the text says so.
+    ("An apple a day. Apple pie recipes from our Target audience study.", []),
+    ("Apple Inc. announced a buyback.", [("Apple", "AAPL", False, "Apple (NASDAQ: AAPL)")]),
+    ("Investors bought shares of Apple after the event.", [("Apple", "AAPL", False, "Apple (NASDAQ: AAPL)")]),
+    ("Target reported higher quarterly sales.", [("Target", "TGT", False, "Target (NYSE: TGT)")]),
+    # A term the article defines for the company it tags, a dateline, a term written in capitals, a platform.
+    ("Critical Infrastructure Technologies Ltd. (CSE: CTTT) (“CiTech” or the “Company”) said CiTech’s drones fly.",
+     [("CiTech", "CTTT", False, None), ("CiTech", "CTTT", False, None)]),
+    ("WILMINGTON, NC, May 23, 2024 /24-7PressRelease/ -- Today, students marched.", []),
+    ("The expansion to Wilmington, NC, was exciting.", []),
+    ("an NFT based on the ERC-721 standard", []),
+    ("Visit their website or Facebook page for more.", []),
+    # Two companies answer to one name and nothing in the article picks one: no link.
+    ("In addition to this order, Mullen is in discussions with agencies.", []),
+    # `Nasdaq` is the exchange unless the text says it is Nasdaq, Inc.
+    ("The company regained compliance with Nasdaq listing rules.", []),
+])
+def test_links(text, expected):
+    assert linked(text) == expected
+
+
+def test_a_tag_elsewhere_picks_one_of_two_companies_with_one_name():
+    text = "Mullen Automotive (NASDAQ: MULN) grew. Mullen is partnering with EnviroCharge."
+    assert linked(text)[-1] == ("Mullen", "MULN", False, None)
+
+
+def test_every_link_says_why():
+    companies = link("Chinese tech giants Baidu and Tencent.", [], TableNames())
+    assert all(c.evidence and c.evidence[0].source == "name-index" for c in companies)
+    assert companies[0].to_dict()["suggestion"] == {"span": [20, 25], "text": "Baidu (NASDAQ: BIDU)"}

@@ -1,0 +1,85 @@
+"""The bundled company-name index: the seed article's companies, laziness, and a byte-identical rebuild."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from config.settings import Settings
+from enrich.refdata.index import DATA_DIR
+from enrich.refdata.names import NAMES_FILE, NameTable, default_names
+from enrich.service import enrich
+from enrich.wiring import build_services
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED = ("China Mobile establishes metaverse alliance amid several big tech operations\n\n"
+        "it would also include Chinese tech giants like Xiaomi (NASDAQ: XIACY), Huawei, Unity China, Xunfei. "
+        "The 24 founding members are drawn from companies.\n\n"
+        "“The establishment of the Metaverse Industry Alliance led by China Mobile will provide useful ideas,” "
+        "said Wen Ku, chairman of the China Telecommunications Standards Association. Several Chinese cities, "
+        "including Shanghai and Beijing, have announced metaverse strategies.\n\n"
+        "a fact underscored by the fortunes of Chinese tech giants Baidu and Tencent.\n\n"
+        "In February, it was reported that Tencent intended to put an end to its Metaverse ambitions. Baidu’s "
+        "metaverse ambitions suffered a similar fate.\n\n"
+        "meta (NASDAQ: Meta) and Microsoft (Nasdaq: MSFT) has struggled financially.\n\n"
+        "New to Bitcoin? Check out CoinGeek Bitcoin for beginners, originally conceived by Satoshi Nakamoto.")
+
+
+@pytest.fixture(scope="module")
+def services():
+    return build_services(Settings(market_data="offline"))
+
+
+def test_the_seed_articles_companies(services):
+    # The excerpt keeps the seed article's sentences (../shared/examples/seed-article.txt) around each name.
+    companies = enrich(SEED, services, prices=False, names=True).companies
+    got = [(c.text, c.listing.exchange, c.listing.symbol, c.tagged, bool(c.suggestion)) for c in companies]
+    assert got == [
+        ("China Mobile", "HKEX", "0941", False, True),
+        ("Xiaomi", "OTC", "XIACY", True, False),
+        ("Xunfei", "SZSE", "002230", False, True),
+        ("China Mobile", "HKEX", "0941", False, False),
+        ("Baidu", "NASDAQ", "BIDU", False, True),
+        ("Tencent", "HKEX", "0700", False, True),
+        ("Tencent", "HKEX", "0700", False, False),
+        ("Baidu", "NASDAQ", "BIDU", False, False),
+        ("meta", "NASDAQ", "META", True, False),
+        ("Microsoft", "NASDAQ", "MSFT", True, False),
+    ]
+    suggestion = next(c.suggestion for c in companies if c.text == "Baidu")
+    assert SEED[suggestion[0][0]:suggestion[0][1]] == "Baidu" and suggestion[1] == "Baidu (NASDAQ: BIDU)"
+
+
+def test_without_names_there_is_no_companies_key(services):
+    assert "companies" not in enrich(SEED, services, prices=False).to_dict()
+
+
+def test_the_index_is_built_on_first_search_only():
+    entry = json.loads((DATA_DIR / "MANIFEST.json").read_text(encoding="utf-8"))["files"][NAMES_FILE]
+    table = NameTable(DATA_DIR / NAMES_FILE, entry["sha256"], entry["as_of"])
+    assert table._automaton is None
+    hits = list(table.find("Shares of Baidu rose; ÅNGSTRÖM İstanbul Tencent."))
+    assert table._automaton is not None and table.names > 10_000
+    assert [h.entries[0].symbol for h in hits if h.entries[0].name in ("Baidu", "Tencent")] == ["BIDU", "0700"]
+    text = "İİİ Tencent"  # lower() lengthens `İ`: spans must still index the original text
+    (hit,) = [h for h in table.find(text) if h.entries[0].name == "Tencent"]
+    assert text[hit.start:hit.end] == "Tencent"
+    assert default_names() is default_names()
+
+
+def test_names_tsv_rebuilds_byte_for_byte(tmp_path):
+    pytest.importorskip("cleanco")
+    pytest.importorskip("english_words")
+    pytest.importorskip("wordfreq")
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data)
+    (data / NAMES_FILE).unlink()
+    subprocess.run([sys.executable, "scripts/build_refdata.py", "--names", "--out", str(data)], cwd=ROOT, check=True,
+                   capture_output=True, timeout=300)
+    assert (data / NAMES_FILE).read_bytes() == (DATA_DIR / NAMES_FILE).read_bytes()
+    assert (data / "MANIFEST.json").read_bytes() == (DATA_DIR / "MANIFEST.json").read_bytes()
