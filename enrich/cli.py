@@ -13,6 +13,7 @@ from enrich.documents import decode, error_of, numbered_lines, parse_date, parse
 from enrich.errors import EnrichError, InvalidInput
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
+NAMES_HELP = "also list every listed company the article names, tagged or not (\"companies\" in the JSON)"
 
 
 def _date(value: str) -> str:
@@ -29,12 +30,14 @@ def _parser() -> argparse.ArgumentParser:
     text.add_argument("file", nargs="?", default="-", help="a UTF-8 text file, or - for standard input")
     text.add_argument("--as-of", type=_date, help="the article's date, YYYY-MM-DD")
     text.add_argument("--no-prices", action="store_true", help="skip price context")
+    text.add_argument("--names", action="store_true", help=NAMES_HELP)
     text.add_argument("--fix", action="store_true", help="print the article with every correction applied")
     text.add_argument("--indent", type=int, default=None, help="pretty-print the JSON with this indent")
     batch = commands.add_parser("batch", help="enrich a JSONL file of {id, text, as_of?} lines")
     batch.add_argument("input", help="a JSONL file, or - for standard input")
     batch.add_argument("-o", "--output", default="-", help="where to write the results (default: stdout)")
     batch.add_argument("--no-prices", action="store_true", help="skip price context")
+    batch.add_argument("--names", action="store_true", help=NAMES_HELP)
     batch.add_argument("--no-progress", action="store_true", help="never show a progress bar")
     refdata = commands.add_parser("refdata", help="the bundled reference data")
     refdata_commands = refdata.add_subparsers(dest="refdata_command", required=True)
@@ -66,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     submit.add_argument("--wait", action="store_true", help="wait for the results (progress bar on a terminal)")
     submit.add_argument("-o", "--output", default="-", help="with --wait: where to write them (default: stdout)")
     submit.add_argument("--no-prices", action="store_true", help="skip price context")
+    submit.add_argument("--names", action="store_true", help=NAMES_HELP)
     submit.add_argument("--no-progress", action="store_true", help="never show a progress bar")
     up = commands.add_parser("up", help="start everything locally: Redis (embedded), gunicorn, a worker",
                              description="Start Redis (an embedded one when REDIS_URL is unset), the web server and "
@@ -92,7 +96,7 @@ def _text(args: argparse.Namespace) -> int:
 
     services = build_services()
     text = decode(_read_bytes(args.file), "the article")
-    result = enrich(text, services, as_of=args.as_of, prices=not args.no_prices)
+    result = enrich(text, services, as_of=args.as_of, prices=not args.no_prices, names=args.names)
     if args.fix:
         sys.stdout.write(fixed_text(result))
     else:
@@ -129,7 +133,8 @@ def _batch(args: argparse.Namespace) -> int:
         for number, raw in numbered_lines(source):
             try:
                 document = parse_line(raw, number)
-                result = enrich(document["text"], services, as_of=document["as_of"], prices=not args.no_prices)
+                result = enrich(document["text"], services, as_of=document["as_of"], prices=not args.no_prices,
+                                names=args.names)
                 record = {"id": document["id"], **result.to_dict()}
             except EnrichError as exc:
                 failed += 1
@@ -207,7 +212,7 @@ def _worker(args: argparse.Namespace) -> int:
 def _submit(args: argparse.Namespace) -> int:
     from enrich.jobs.commands import submit_file
 
-    return submit_file(args.input, wait=args.wait, output=args.output, prices=not args.no_prices,
+    return submit_file(args.input, wait=args.wait, output=args.output, prices=not args.no_prices, names=args.names,
                        progress=sys.stderr.isatty() and not args.no_progress)
 
 

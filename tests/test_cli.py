@@ -70,6 +70,25 @@ def test_fix_prints_the_corrected_article():
     assert "Microsoft (Nasdaq: MSFT)" in result.stdout
 
 
+def test_names_add_companies_only_when_asked():
+    plain = run("text", "--no-prices", "-", stdin=SEED_EXCERPT.encode())
+    named = run("text", "--no-prices", "--names", "-", stdin=SEED_EXCERPT.encode())
+    assert plain.returncode == named.returncode == 0, plain.stderr + named.stderr
+    plain_doc, named_doc = json.loads(plain.stdout), json.loads(named.stdout)
+    assert "companies" not in plain_doc and isinstance(named_doc["companies"], list)
+    assert named_doc["mentions"] == plain_doc["mentions"]  # names add a key and change nothing else
+    for company in named_doc["companies"]:
+        assert SEED_EXCERPT[company["span"][0]:company["span"][1]] == company["text"]
+
+
+def test_batch_with_names(tmp_path):
+    line = json.dumps({"id": "x", "text": "IBM (NYSE: IBM) rose."}).encode() + b"\n"
+    named, plain = run("batch", "--names", "-", stdin=line), run("batch", "-", stdin=line)
+    assert named.returncode == plain.returncode == 0, named.stderr + plain.stderr
+    row, plain_row = json.loads(named.stdout), json.loads(plain.stdout)
+    assert row["id"] == "x" and isinstance(row["companies"], list) and "companies" not in plain_row
+
+
 def test_example_article_runs():
     result = run("text", "examples/article.txt")
     assert result.returncode == 0, result.stderr

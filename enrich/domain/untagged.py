@@ -111,15 +111,13 @@ def link(text: str, mentions: Sequence[Mention], index: NameIndex) -> list[Compa
     defined = _defined_terms(text, tagged)
     inside = [m.tag.span for m in mentions]  # the tags' own text (`NASDAQ: Meta`) names no company
     as_of = index.as_of()
-    found: list[CompanyMention] = []
+    found: list[CompanyMention] = [
+        CompanyMention(t.span, text[t.span[0]:t.span[1]], t.listing, t.confidence, True,
+                       (_note(f"the article tags it: {t.label}", None),)) for t in tagged]
+    taken = [t.span for t in tagged]
     suggested: set[tuple[str, str]] = set()
     for hit in index.find(text):
-        if any(s < hit.end and hit.start < e for s, e in inside):
-            continue
-        own = next((t for t in tagged if t.span[0] <= hit.start and hit.end <= t.span[1]), None)
-        if own is not None:
-            found.append(CompanyMention((hit.start, hit.end), text[hit.start:hit.end], own.listing, own.confidence,
-                                        True, (_note(f"the article tags it: {own.label}", None),)))
+        if any(s < hit.end and hit.start < e for s, e in (*inside, *taken)):
             continue
         term = text[hit.start:hit.end]
         if term in defined:  # (“CiTech” or the “Company”): the article's own short name for a company
@@ -139,7 +137,7 @@ def link(text: str, mentions: Sequence[Mention], index: NameIndex) -> list[Compa
             mention = CompanyMention(mention.span, mention.text, listing, mention.confidence, False,
                                      mention.evidence, suggestion)
         found.append(mention)
-    return found
+    return sorted(found, key=lambda c: c.span)
 
 
 _QUOTED = re.compile(r"[“\"]([^”\"\n]{2,40})[”\"]")

@@ -82,7 +82,7 @@ def _enrich_chunk(job_id: str, chunk: int, services: Services, store: JobStore, 
     batch: list[tuple[int, dict, bool]] = []
     flushed = time.monotonic()
     try:
-        for outcome in _outcomes(todo, services, meta["prices"], final):
+        for outcome in _outcomes(todo, services, meta["prices"], meta["names"], final):
             if lease.lost.is_set():
                 break
             batch.append(outcome)
@@ -113,20 +113,21 @@ def _flush(store: JobStore, job_id: str, batch: list[tuple[int, dict, bool]], ta
     return True
 
 
-def _outcomes(todo: list[tuple[int, dict]], services: Services, prices: bool,
+def _outcomes(todo: list[tuple[int, dict]], services: Services, prices: bool, names: bool,
               final: bool) -> Iterator[tuple[int, dict, bool]]:
     """(index, result, failed) for each document to do, in order, the whole chunk priced by one quote call."""
     # A document's own error (EnrichError) fails it at once. Anything else fails the run, so the chunk runs again;
     # its last attempt takes the documents one at a time, so that one that raises fails alone.
     if not final:
-        outcomes = service.enrich_many([(d["text"], d["as_of"]) for _, d in todo], services, prices=prices)
+        outcomes = service.enrich_many([(d["text"], d["as_of"]) for _, d in todo], services, prices=prices,
+                                       names=names)
         for (index, document), outcome in zip(todo, outcomes, strict=True):
             yield index, *_result(document, outcome)
         return
     for index, document in todo:
         try:
             outcome: Enrichment | EnrichError = service.enrich(document["text"], services, as_of=document["as_of"],
-                                                               prices=prices)
+                                                               prices=prices, names=names)
         except EnrichError as exc:
             outcome = exc
         except _INFRASTRUCTURE:

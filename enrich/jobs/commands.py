@@ -44,7 +44,7 @@ def _read(path: str) -> tuple[list[dict], list[tuple[int, dict]]]:
     return documents, bad
 
 
-def submit_file(path: str, *, wait: bool, output: str, prices: bool, progress: bool) -> int:
+def submit_file(path: str, *, wait: bool, output: str, prices: bool, progress: bool, names: bool = False) -> int:
     """Submit a JSONL file as one job; with `wait`, follow it and write every result, in input order, as JSONL."""
     settings = Settings.from_env()
     if not settings.redis_url:
@@ -55,7 +55,7 @@ def submit_file(path: str, *, wait: bool, output: str, prices: bool, progress: b
         print(f"skipped line {record['line']}: {record['error']['message']}", file=sys.stderr)
     if not documents:
         raise InvalidInput(f"no document to submit in {path}")
-    ref = submit(documents, services, prices=prices)
+    ref = submit(documents, services, prices=prices, names=names)
     print(f"job {ref.id}: {len(documents)} documents{'' if ref.created else ' (submitted before: the same job)'}",
           file=sys.stderr)
     if not wait:

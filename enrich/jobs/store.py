@@ -1,8 +1,8 @@
 """A job's state in Redis: its documents, per-document results written once, chunk attempts and leases.
 
 Keys (all of one job expire ENRICH_JOB_TTL_S after it was submitted):
-  enrich:job:<id>:meta        hash: total, chunk_size, chunks, prices, created, expires_ms, done, failed, started,
-                              finished
+  enrich:job:<id>:meta        hash: total, chunk_size, chunks, prices, names, created, expires_ms, done, failed,
+                              started, finished
   enrich:job:<id>:docs        list: the documents as JSON, in input order
   enrich:job:<id>:results     hash: input index -> the result as JSON, written with HSETNX (once, ever)
   enrich:job:<id>:chunks      hash: <chunk>:attempts, <chunk>:touched (last enqueue or claim), <chunk>:error
@@ -134,7 +134,8 @@ class JobStore:
         """The name of one of a job's keys."""
         return f"enrich:job:{job_id}:{part}"
 
-    def create(self, job_id: str, documents: list[bytes], *, prices: bool, chunk_size: int, ttl_s: int) -> bool:
+    def create(self, job_id: str, documents: list[bytes], *, prices: bool, names: bool = False, chunk_size: int,
+               ttl_s: int) -> bool:
         """Store a new job (its documents already dumps()ed), every chunk pending; False when it exists already."""
         meta, now = self.key(job_id, "meta"), time.time()
         chunks = -(-len(documents) // chunk_size)
@@ -151,8 +152,8 @@ class JobStore:
                 pipe.hset(self.key(job_id, "chunks"), mapping={f"{n}:touched": now for n in range(chunks)})
                 pipe.sadd(self.key(job_id, "pending"), *range(chunks))
                 pipe.hset(meta, mapping={"total": len(documents), "chunk_size": chunk_size, "chunks": chunks,
-                                         "prices": int(prices), "created": now, "expires_ms": expires_ms,
-                                         "done": 0, "failed": 0})
+                                         "prices": int(prices), "names": int(names), "created": now,
+                                         "expires_ms": expires_ms, "done": 0, "failed": 0})
                 for part in ("docs", "chunks", "pending", "meta"):
                     pipe.pexpireat(self.key(job_id, part), expires_ms)
                 pipe.zadd(ACTIVE, {job_id: expires_ms})
@@ -170,6 +171,7 @@ class JobStore:
         for name in ("total", "chunk_size", "chunks", "done", "failed", "expires_ms"):
             meta[name] = int(meta[name])
         meta["prices"] = meta["prices"] == "1"
+        meta["names"] = meta.get("names") == "1"  # absent in a job stored before the option existed
         return meta
 
     def documents(self, job_id: str, start: int, end: int) -> list[dict]:

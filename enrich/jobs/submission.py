@@ -33,10 +33,13 @@ def document(record: Any, number: int) -> dict[str, Any]:
     return parse_document(record, f"document {number}")
 
 
-def job_id(documents: list[bytes], *, prices: bool) -> str:
-    """The job's id: a digest of its canonical JSON (documents in order, and what changes results: prices on/off)."""
+def job_id(documents: list[bytes], *, prices: bool, names: bool = False) -> str:
+    """The job's id: a digest of its canonical JSON (documents in order, and what changes results: prices and names
+    on/off)."""
     # Each document is {"id", "text", "as_of"} in that order, compact ASCII JSON (store.dumps): one canonical form.
-    digest = hashlib.sha256(json.dumps({"format": JOB_FORMAT, "prices": prices}, sort_keys=True).encode())
+    # `names` enters only when on, so a job without it keeps the id it had before the option existed.
+    options = {"format": JOB_FORMAT, "prices": prices, **({"names": True} if names else {})}
+    digest = hashlib.sha256(json.dumps(options, sort_keys=True).encode())
     for document in documents:
         digest.update(b"\n" + document)
     return digest.hexdigest()[:ID_LENGTH]
@@ -49,9 +52,9 @@ def store_for(settings: Settings, *, retry_s: float | None = None) -> JobStore:
     return JobStore.shared(settings.redis_url, retry_s=settings.redis_retry_s if retry_s is None else retry_s)
 
 
-def submit(documents: list[dict], services: Services, *, prices: bool | None = None,
+def submit(documents: list[dict], services: Services, *, prices: bool | None = None, names: bool = False,
            store: JobStore | None = None) -> JobRef:
-    """Store the job and enqueue its chunks, unless the same documents (and prices) are a job already: then that."""
+    """Store the job and enqueue its chunks, unless the same documents (and options) are a job already: then that."""
     # Raises InvalidInput for a bad document, TooLarge past ENRICH_MAX_JOB_DOCUMENTS, QueueUnavailable without Redis.
     settings = services.settings
     docs = [document(record, number) for number, record in enumerate(documents)]
@@ -61,10 +64,11 @@ def submit(documents: list[dict], services: Services, *, prices: bool | None = N
         raise TooLarge(f"{len(docs)} documents is more than ENRICH_MAX_JOB_DOCUMENTS ({settings.max_job_documents})")
     prices = True if prices is None else prices
     encoded = [dumps(d) for d in docs]
-    ref = JobRef(job_id(encoded, prices=prices), created=False)
+    ref = JobRef(job_id(encoded, prices=prices, names=names), created=False)
     store = store or store_for(settings)
     try:
-        if not store.create(ref.id, encoded, prices=prices, chunk_size=settings.job_chunk, ttl_s=settings.job_ttl_s):
+        if not store.create(ref.id, encoded, prices=prices, names=names, chunk_size=settings.job_chunk,
+                            ttl_s=settings.job_ttl_s):
             return ref
         for chunk in range(-(-len(docs) // settings.job_chunk)):
             enqueue(store, settings, ref.id, chunk, 0)  # a chunk this misses (we die here) the reaper enqueues

@@ -1,9 +1,10 @@
 """The company-name index (names.tsv, built by `scripts/build_refdata.py --names`) behind `NameIndex`: an
-Aho-Corasick automaton (pyahocorasick) over every name, folded to lower case, built on first use."""
+Aho-Corasick automaton (pyahocorasick) over every name in the cases a text writes names in, built on first use."""
 
 from __future__ import annotations
 
 import functools
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -36,15 +37,17 @@ class NameTable(NameIndex):
         return self._as_of
 
     def find(self, text: str) -> Iterator[NameHit]:
-        """Every indexed name standing as whole words in `text`, the longest where two overlap, in text order."""
+        """Every indexed name written as a name (see `_cased`) standing as whole words in `text`, the longest where
+        two overlap, in text order.
+
+        Names and text are folded alike (every character that is not a letter or digit a space, each in its place)
+        and each name is searched with a space either side, so the automaton reports whole words only.
+        """
         automaton = self._built()
-        folded = _fold(text)
+        padded = f" {_NOT_WORD.sub(' ', text)} "
         hits: list[tuple[int, int, tuple[NameEntry, ...]]] = []
-        for end, (length, entries) in automaton.iter(folded):
-            start, stop = end - length + 1, end + 1
-            if (start > 0 and text[start - 1].isalnum()) or (stop < len(text) and text[stop].isalnum()):
-                continue
-            hits.append((start, stop, entries))
+        for end, (length, entries) in automaton.iter(padded):
+            hits.append((end - length + 1, end - 1, entries))  # the name's span in `text` (the pad shifts by one)
         hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
         reach = -1
         for start, stop, entries in hits:
@@ -69,7 +72,8 @@ class NameTable(NameIndex):
         for name, kind, company, symbol, venue, country, plain, zipf, source in rows:
             entry = NameEntry(name, kind, company, canonical(symbol), venue, country or None, float(zipf),
                               plain == "1", source)
-            by_name.setdefault(_fold(name), []).append(entry)
+            for written in _cased(name):
+                by_name.setdefault(f" {_NOT_WORD.sub(' ', written)} ", []).append(entry)
         automaton = ahocorasick.Automaton()
         for key, entries in by_name.items():
             automaton.add_word(key, (len(key), tuple(entries)))
@@ -79,12 +83,19 @@ class NameTable(NameIndex):
         return automaton
 
 
-def _fold(text: str) -> str:
-    """Lower case with every character kept in its place (so spans in the folded text are spans in the text)."""
-    folded = text.lower()
-    if len(folded) == len(text):
-        return folded
-    return "".join(c if len(low := c.lower()) != 1 else low for c in text)
+_NOT_WORD = re.compile(r"[\W_]")
+
+
+_CONNECTORS = frozenset({"of", "and", "de", "the", "for", "la", "du", "des", "und", "y", "et", "e", "da", "do"})
+
+
+def _cased(name: str) -> set[str]:
+    """The ways a text writes a name as a name: as the index writes it, in capitals, in title case (`MICROSOFT`
+    → `Microsoft`). Matching is case-sensitive, so a lower-case `apple` or `target` never even hits."""
+    words = name.split()
+    title = " ".join(w if i and w.lower() in _CONNECTORS else w[:1].upper() + w[1:].lower()
+                     for i, w in enumerate(words))
+    return {name, name.upper(), title}
 
 
 @functools.lru_cache(maxsize=1)

@@ -26,7 +26,8 @@ blp = Blueprint("jobs", __name__, url_prefix="/v1/jobs",
 def create(body: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
     """Queue the documents for enrichment; follow status_url for progress and results."""
     current = state()
-    ref = submit(body["documents"], current.services, prices=body["prices"], store=current.job_store())
+    ref = submit(body["documents"], current.services, prices=body["prices"], names=body["names"],
+                 store=current.job_store())
     location = url_for("jobs.job", job_id=ref.id, _external=True)
     return {"id": ref.id, "status_url": location}, 202, {"Location": location}
 

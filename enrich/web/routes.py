@@ -19,8 +19,10 @@ _ARTICLE_ONLY = ("span", "text", "company", "fix")  # mention fields that mean n
 @blp.arguments(EnrichRequest())  # instances: a schema class would be instantiated on every request
 @blp.alt_response(200, schema=EnrichmentSchema, success=True, description="The article's mentions")
 def enrich_text(body: dict[str, Any]) -> dict[str, Any]:
-    """Every ticker tag in an article, checked against the references, corrected where wrong, with prices."""
-    return enrich(body["text"], state().services, as_of=body["as_of"], prices=body["prices"]).to_dict()
+    """Every ticker tag in an article, checked against the references, corrected where wrong, with prices (and with
+    `names`, every listed company the article names)."""
+    return enrich(body["text"], state().services, as_of=body["as_of"], prices=body["prices"],
+                  names=body["names"]).to_dict()
 
 
 @blp.route("/tickers/<symbol>")

@@ -45,6 +45,9 @@ class EnrichRequest(Schema):
     as_of = _Date(load_default=None, allow_none=True,
                   metadata={"description": "the article's date; listings are checked as they were then"})
     prices = StrictBoolean(load_default=True, metadata={"description": "add price context (default true)"})
+    names = StrictBoolean(load_default=False, metadata={
+        "description": "also list every listed company the article names, tagged or not, as `companies` "
+                       "(default false)"})
 
 
 class TickerPath(Schema):
@@ -102,6 +105,9 @@ class JobRequest(Schema):
 
     documents = fields.List(fields.Nested(JobDocument), required=True, validate=validate.Length(min=1))
     prices = StrictBoolean(load_default=True, metadata={"description": "add price context (default true)"})
+    names = StrictBoolean(load_default=False, metadata={
+        "description": "also list every listed company the article names, tagged or not, as `companies` "
+                       "(default false)"})
 
 
 class JobQuery(Schema):
@@ -226,11 +232,33 @@ class MetaSchema(Schema):
     warnings = fields.List(fields.String())
 
 
+class CompanyListingSchema(_ListingSchema):
+    """The listing a company mention links to."""
+
+
+class CompanyMentionSchema(Schema):
+    """One place where the article names a listed company, tagged or not."""
+
+    span = fields.List(fields.Integer(), required=True, validate=validate.Length(equal=2),
+                       metadata={"description": "[start, end) of the name, in Python str indices of the input"})
+    text = fields.String(required=True, metadata={"description": "the input's text at span", "example": "Baidu"})
+    listing = fields.Nested(CompanyListingSchema, required=True)
+    confidence = fields.Float(required=True)
+    tagged = fields.Boolean(required=True, metadata={"description": "the mention carries a tag (its listing is then "
+                                                                    "the tag's resolved listing)"})
+    evidence = fields.List(fields.Nested(EvidenceSchema), required=True)
+    suggestion = fields.Nested(SpanSchema, metadata={
+        "description": "on a company's first untagged mention when the article tags it nowhere: replace span of the "
+                       "input with text to add the tag"})
+
+
 class EnrichmentSchema(Schema):
     """Every tag in the article, checked, corrected where wrong, with prices."""
 
     mentions = fields.List(fields.Nested(MentionSchema), required=True)
     meta = fields.Nested(MetaSchema, required=True)
+    companies = fields.List(fields.Nested(CompanyMentionSchema), metadata={
+        "description": "only when asked for (`names`): every listed company the article names, in text order"})
 
 
 class TickerMetaSchema(MetaSchema):
@@ -264,7 +292,8 @@ class JobStatusSchema(Schema):
     state = fields.String(required=True, validate=validate.OneOf(("queued", "running", "finished")))
     progress = fields.Nested(ProgressSchema, required=True)
     results = fields.List(fields.Dict(), required=True, metadata={
-        "description": "this page's documents that have a result so far: {id, mentions, meta} or {id, error}"})
+        "description": "this page's documents that have a result so far: {id, mentions, meta, companies?} or "
+                       "{id, error}"})
     page = fields.Integer(required=True)
     pages = fields.Integer(required=True)
     per_page = fields.Integer(required=True)

@@ -76,10 +76,10 @@ def linked(text):
     ("China Mobile establishes metaverse alliance", [("China Mobile", "0941", False, "China Mobile (HKEX: 0941)")]),
     # A tagged company is `tagged` with its tag's listing; named again later, it links there without a suggestion.
     ("meta (NASDAQ: Meta) and Microsoft (Nasdaq: MSFT) has struggled. Later Microsoft said more.",
-     [("Microsoft", "MSFT", True, None), ("Microsoft", "MSFT", False, None)]),
+     [("meta", "META", True, None), ("Microsoft", "MSFT", True, None), ("Microsoft", "MSFT", False, None)]),
     # Huawei is private, Unity China a joint venture (not Unity Software), "Satoshi Nakamoto" a person.
     ("Chinese tech giants like Xiaomi (NASDAQ: XIACY), Huawei, Unity China, Xunfei.",
-     [("Xunfei", "002230", False, "Xunfei (SZSE: 002230)")]),
+     [("Xiaomi", "XIACY", True, None), ("Xunfei", "002230", False, "Xunfei (SZSE: 002230)")]),
     ("originally conceived by Satoshi Nakamoto.", []),
     # Ordinary words stay words; the company only where the text says so.
     ("An apple a day. Apple pie recipes from our Target audience study.", []),
@@ -88,7 +88,8 @@ def linked(text):
     ("Target reported higher quarterly sales.", [("Target", "TGT", False, "Target (NYSE: TGT)")]),
     # A term the article defines for the company it tags, a dateline, a term written in capitals, a platform.
     ("Critical Infrastructure Technologies Ltd. (CSE: CTTT) (“CiTech” or the “Company”) said CiTech’s drones fly.",
-     [("CiTech", "CTTT", False, None), ("CiTech", "CTTT", False, None)]),
+     [("Critical Infrastructure Technologies Ltd.", "CTTT", True, None), ("CiTech", "CTTT", False, None),
+      ("CiTech", "CTTT", False, None)]),
     ("WILMINGTON, NC, May 23, 2024 /24-7PressRelease/ -- Today, students marched.", []),
     ("The expansion to Wilmington, NC, was exciting.", []),
     ("an NFT based on the ERC-721 standard", []),
@@ -104,7 +105,7 @@ def test_links(text, expected):
 
 def test_a_tag_elsewhere_picks_one_of_two_companies_with_one_name():
     text = "Mullen Automotive (NASDAQ: MULN) grew. Mullen is partnering with EnviroCharge."
-    assert linked(text)[-1] == ("Mullen", "MULN", False, None)
+    assert linked(text) == [("Mullen Automotive", "MULN", True, None), ("Mullen", "MULN", False, None)]
 
 
 def test_every_link_says_why():

@@ -133,6 +133,21 @@ def test_the_same_documents_again_are_the_same_job(in_process):
     assert rq_queue(store.redis).count == queued == 3  # nothing enqueued twice
     assert submit(docs, services, prices=False).id != first.id  # prices change the results: another job
     assert job_id([dumps(document(d, 0)) for d in docs[:4]], prices=True) != first.id
+    named = submit(docs, services, names=True)  # names change the results too: another job
+    assert named.created and named.id not in (first.id, submit(docs, services, names=False).id)
+    assert job_id([dumps(document(d, 0)) for d in docs], prices=True, names=False) == first.id  # ids kept from before
+
+
+@pytest.mark.parametrize("max_attempts", [1, 2])  # 1: the last attempt's path, one document at a time
+def test_a_job_with_names_passes_them_to_the_use_case(in_process, max_attempts):
+    settings, services, store = changed(in_process, job_chunk=2, job_max_attempts=max_attempts)
+    docs = documents(3)
+    named, plain = submit(docs, services, prices=False, names=True), submit(docs, services, prices=False)
+    assert store.meta(named.id)["names"] and not store.meta(plain.id)["names"]
+    work(services, store)
+    expected = [service.enrich(d["text"], services, prices=False, names=True).to_dict() for d in docs]
+    assert [{k: v for k, v in r.items() if k != "id"} for r in all_results(named.id, settings)] == expected
+    assert not any("companies" in r for r in all_results(plain.id, settings))
 
 
 def test_an_expired_job_is_gone_and_can_be_submitted_again(in_process):

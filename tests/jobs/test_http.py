@@ -57,6 +57,22 @@ def test_the_same_documents_again_answer_the_same_job(api):
     assert rq_queue(store.redis).count == queued == 1
 
 
+def test_a_job_with_names_is_another_job_whose_results_carry_companies(api):
+    client, store, services = api
+    docs = documents(3)
+    plain = client.post("/v1/jobs", json={"documents": docs, "prices": False}).get_json()
+    named = client.post("/v1/jobs", json={"documents": docs, "prices": False, "names": True}).get_json()
+    assert named["id"] != plain["id"]
+    assert client.post("/v1/jobs", json={"documents": docs, "prices": False, "names": False}).get_json() == plain
+    work(services, store)
+    named_results = client.get(named["status_url"]).get_json()["results"]
+    plain_results = client.get(plain["status_url"]).get_json()["results"]
+    assert [r["id"] for r in named_results] == [d["id"] for d in docs]
+    assert all(isinstance(r["companies"], list) for r in named_results)
+    assert not any("companies" in r for r in plain_results)
+    assert [r["mentions"] for r in named_results] == [r["mentions"] for r in plain_results]
+
+
 @pytest.mark.parametrize(("body", "field"), [
     ({}, "documents"), ({"documents": []}, "documents"), ({"documents": "text"}, "documents"),
     ({"documents": [{"text": "a"}]}, "documents"), ({"documents": [{"id": 1.5, "text": "a"}]}, "documents"),
@@ -64,9 +80,10 @@ def test_the_same_documents_again_answer_the_same_job(api):
     ({"documents": [{"id": 1, "text": "a", "as_of": "May 1"}]}, "documents"),
     ({"documents": [{"id": 1, "text": "a", "lang": "en"}]}, "documents"),
     ({"documents": [{"id": 1, "text": "a"}], "prices": "yes"}, "prices"),
+    ({"documents": [{"id": 1, "text": "a"}], "names": "yes"}, "names"),
     ({"documents": [{"id": 1, "text": "a"}], "priority": 1}, "priority"),
 ], ids=["missing", "empty", "not-a-list", "no-id", "float-id", "bool-id", "no-text", "bad-date", "unknown-field",
-        "bad-prices", "unknown-top"])
+        "bad-prices", "bad-names", "unknown-top"])
 def test_invalid_jobs_are_422_and_say_which_field(api, body, field):
     client, store, _ = api
     error = error_of(client.post("/v1/jobs", json=body), 422)

@@ -44,3 +44,16 @@ def test_submit_needs_redis(tmp_path):
     source.write_text(json.dumps(documents(1)[0]) + "\n", encoding="utf-8")
     result = run("submit", str(source), env={"REDIS_URL": ""})
     assert result.returncode == 1 and "REDIS_URL" in result.stderr
+
+
+def test_submit_with_names_is_another_job_whose_results_carry_companies(redis_job_server, workers, tmp_path):
+    workers.start("w1")
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(json.dumps(d) for d in documents(2)) + "\n", encoding="utf-8")
+    env = {"REDIS_URL": redis_job_server.url}
+    plain = run("submit", str(source), "--no-prices", env=env)
+    named = run("submit", str(source), "--no-prices", "--names", "--wait", "-o", str(tmp_path / "out.jsonl"), env=env)
+    assert plain.returncode == named.returncode == 0, plain.stderr + named.stderr
+    assert plain.stdout.strip() and plain.stdout.strip() not in named.stderr  # another job id
+    out = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in out] == ["doc-0", "doc-1"] and all(isinstance(r["companies"], list) for r in out)

@@ -159,3 +159,102 @@ def test_readable_at_phone_width(server, driver):
         assert panel.location["y"] > marked.location["y"], "the panel stacks under the article on a phone"
     finally:
         driver.set_window_size(1100, 900)
+
+
+NAMED = "Chinese tech giants Baidu and Tencent. Microsoft (Nasdaq: MSFT) rose."
+
+
+def company_marks(driver):
+    return wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#marked .company") or False)
+
+
+def record_requests(driver):
+    """Keep every request body the page sends (window.sent), passing the requests on to the server."""
+    driver.execute_script("""
+        window.sent = [];
+        const real = window.fetch;
+        window.fetch = (url, options) => { window.sent.push(JSON.parse(options.body)); return real(url, options); };""")
+
+
+def test_the_names_switch_asks_for_companies(server, driver):
+    driver.get(server + "/")
+    record_requests(driver)
+    switch = driver.find_element(By.ID, "names")
+    assert switch.accessible_name == "Companies without tags" and not switch.is_selected()
+    switch.send_keys(Keys.SPACE)  # keyboard: a real checkbox with its label
+    assert switch.is_selected()
+    driver.find_element(By.ID, "text").send_keys(NAMED)
+    driver.find_element(By.ID, "check").click()
+    marks(driver)
+    assert driver.execute_script("return window.sent") == [{"text": NAMED, "prices": True, "names": True}]
+    assert driver.find_element(By.ID, "marked").get_attribute("textContent") == NAMED
+    assert "company mention" in driver.find_element(By.ID, "summary").text
+    legend = driver.find_elements(By.CSS_SELECTOR, ".legend .names-only")
+    assert legend and all(li.is_displayed() for li in legend)
+    assert urllib.parse.parse_qs(urllib.parse.urlsplit(driver.current_url).query)["names"] == ["1"]
+    # switched off again: no names asked for, no company marks, no company legend
+    switch.send_keys(Keys.SPACE)
+    driver.find_element(By.ID, "check").click()
+    wait(driver).until(lambda d: len(d.execute_script("return window.sent")) == 2)
+    wait(driver).until(lambda d: not d.find_elements(By.CSS_SELECTOR, "#marked .company"))
+    assert driver.execute_script("return window.sent")[1]["names"] is False
+    assert not any(li.is_displayed() for li in driver.find_elements(By.CSS_SELECTOR, ".legend .names-only"))
+
+
+def test_baidu_is_marked_and_its_tag_suggested(server, driver):
+    driver.get(server + "/?" + urllib.parse.urlencode({"text": NAMED, "names": "1"}))  # a shared link with the switch
+    assert driver.find_element(By.ID, "names").is_selected()
+    found = {m.text: m for m in company_marks(driver)}
+    baidu = found["Baidu"]
+    assert baidu.get_attribute("data-tagged") == "false" and "untagged" in baidu.get_attribute("class")
+    assert [m.text for m in marks(driver)] == ["Nasdaq: MSFT"]  # the tag keeps its own mark
+    baidu.send_keys(Keys.ENTER)
+    panel = wait(driver).until(ec.visibility_of_element_located((By.ID, "panel")))
+    assert "NASDAQ: BIDU (XNAS)" in panel.text and "Baidu (NASDAQ: BIDU)" in panel.text
+    assert baidu.get_attribute("aria-expanded") == "true"
+    apply = driver.find_element(By.ID, "apply")
+    assert apply.text == "Apply fixes and suggestions"
+    apply.click()
+    fixed = wait(driver).until(ec.visibility_of_element_located((By.ID, "fixed"))).get_attribute("value")
+    assert fixed.startswith("Chinese tech giants Baidu (NASDAQ: BIDU) and ")
+    assert fixed.endswith("Microsoft (Nasdaq: MSFT) rose.")
+
+
+def test_company_marks_panels_and_suggestions_land_right_after_emoji(server, driver):
+    # The server's real answer, with company mentions added as the model writes them: the page's part alone.
+    from enrich.domain.model import CompanyListing, CompanyMention, Evidence
+
+    text = "🚀 Baidu and meta (NASDAQ: Meta) rose."
+    baidu = CompanyMention((2, 7), "Baidu", CompanyListing("BIDU", "NASDAQ", "XNAS", "BIDU", "Baidu, Inc."), 0.9,
+                           False, (Evidence("name-index", "2026-01-01", "'Baidu' names Baidu, Inc."),),
+                           ((2, 7), "Baidu (NASDAQ: BIDU)"))
+    meta = CompanyMention((12, 16), "meta", CompanyListing("META", "NASDAQ", "XNAS", "META", "Meta Platforms, Inc."),
+                          0.95, True, (Evidence("name-index", None, "the article tags it"),))
+    assert text[2:7] == "Baidu" and text[12:16] == "meta"
+    driver.get(server + "/")
+    driver.execute_script("""
+        const companies = arguments[0];
+        const real = window.fetch;
+        window.fetch = async (url, options) => {
+          const body = await (await real(url, options)).json();
+          body.companies = companies;
+          return new Response(JSON.stringify(body), {status: 200, headers: {"Content-Type": "application/json"}});
+        };""", [baidu.to_dict(), meta.to_dict()])
+    driver.find_element(By.ID, "text").send_keys(text)
+    driver.find_element(By.ID, "check").click()
+    found = company_marks(driver)
+    assert [(m.text, m.get_attribute("data-tagged")) for m in found] == [("Baidu", "false"), ("meta", "true")]
+    assert [m.text for m in marks(driver)] == ["NASDAQ: Meta"]
+    assert driver.find_element(By.ID, "marked").get_attribute("textContent") == text
+    assert found[0].value_of_css_property("border-bottom-style") == "dotted"
+    found[0].send_keys(Keys.ENTER)
+    panel = wait(driver).until(ec.visibility_of_element_located((By.ID, "panel"))).text
+    for shown in ("NASDAQ: BIDU (XNAS)", "Baidu, Inc.", "90%", "tagged\nno", "Baidu (NASDAQ: BIDU)", "name-index"):
+        assert shown in panel, (shown, panel)
+    found[1].click()
+    panel = driver.find_element(By.ID, "panel").text
+    assert "tagged\nyes" in panel and "suggestion" not in panel
+    assert found[0].get_attribute("aria-expanded") == "false" and found[1].get_attribute("aria-expanded") == "true"
+    driver.find_element(By.ID, "apply").click()
+    fixed = wait(driver).until(ec.visibility_of_element_located((By.ID, "fixed"))).get_attribute("value")
+    assert fixed == "🚀 Baidu (NASDAQ: BIDU) and meta (NASDAQ: META) rose."

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.web.conftest import ARTICLE, by_symbol
 
 
@@ -21,6 +23,41 @@ def test_enrich_returns_the_same_document_as_the_use_case(client, app):
     assert mentions["MSFT"]["status"] == "valid" and mentions["MSFT"]["price_status"] == "disabled"
     assert document["meta"]["as_of"] == "2026-11-27" and document["meta"]["prices"] == "disabled"
     assert list(document["mentions"][0])[:3] == ["span", "text", "claimed"], "fields keep the service's order"
+
+
+@pytest.mark.parametrize("names", [True, False, None])
+def test_enrich_lists_companies_only_when_asked(client, app, names):
+    from enrich.service import enrich
+
+    text = "Chinese tech giants Baidu and Tencent. Microsoft (Nasdaq: MSFT) rose."
+    body = {"text": text, "prices": False, **({} if names is None else {"names": names})}
+    response = client.post("/v1/enrich", json=body)
+    assert response.status_code == 200
+    document = response.get_json()
+    services = app.extensions["enrich"].services
+    assert document == enrich(text, services, prices=False, names=bool(names)).to_dict()
+    assert ("companies" in document) is bool(names)
+    if names:
+        assert isinstance(document["companies"], list)
+        assert all(text[c["span"][0]:c["span"][1]] == c["text"] for c in document["companies"])
+
+
+def test_the_documented_answer_takes_company_mentions():
+    from enrich.domain.model import CompanyListing, CompanyMention, Enrichment, Evidence
+    from enrich.web.schemas import EnrichmentSchema
+
+    text = "Chinese tech giants Baidu and Tencent."
+    listing = CompanyListing("BIDU", "NASDAQ", "XNAS", "BIDU", "Baidu, Inc.")
+    companies = [CompanyMention((20, 25), "Baidu", listing, 0.9, False, (Evidence("name-index", "2026-01-01", "x"),),
+                                ((20, 25), "Baidu (NASDAQ: BIDU)")),
+                 CompanyMention((20, 25), "Baidu", CompanyListing("BIDU", "NASDAQ", "XNAS", "BIDU", None), 0.5, True)]
+    document = Enrichment(text=text, mentions=[], meta={"version": "x", "as_of": None, "counts": {}, "prices": "x",
+                                                        "refdata": {}}, companies=companies).to_dict()
+    assert EnrichmentSchema().validate(document) == {}
+    assert document["companies"][0]["suggestion"] == {"span": [20, 25], "text": "Baidu (NASDAQ: BIDU)"}
+    assert "suggestion" not in document["companies"][1]
+    document["companies"][1]["extra"] = 1
+    assert EnrichmentSchema().validate(document) == {"companies": {1: {"extra": ["Unknown field."]}}}
 
 
 def test_enrich_defaults_to_prices_from_the_configured_source(client):

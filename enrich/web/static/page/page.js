@@ -1,5 +1,6 @@
-// The page at /: paste an article, POST it to /v1/enrich, mark every tag up. Article text only ever goes through
-// textContent (never parsed as HTML). Spans from the service count Python code points; JS strings count UTF-16 units.
+// The page at /: paste an article, POST it to /v1/enrich, mark every tag up (and, with the "Companies without tags"
+// switch, every company the article names). Article text only ever goes through textContent (never parsed as HTML).
+// Spans from the service count Python code points; JS strings count UTF-16 units.
 "use strict";
 (function () {
   const $ = (id) => document.getElementById(id);
@@ -11,7 +12,11 @@
     unknown: "unknown: the venue is covered and the symbol isn't there",
     ambiguous: "ambiguous: several fixes are about equally supported",
   };
-  let current = null; // {text, mentions}
+  const COMPANY_TEXT = {
+    tagged: "a listed company, named with a tag",
+    untagged: "a listed company, named without a tag",
+  };
+  let current = null; // {text, mentions, meta, companies}: companies is null unless the request asked for names
 
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
@@ -50,7 +55,7 @@
       try {
         response = await fetch("v1/enrich", {
           method: "POST", headers: {"Content-Type": "application/json", "Accept": "application/json"},
-          body: JSON.stringify({text: text, prices: $("prices").checked}),
+          body: JSON.stringify({text: text, prices: $("prices").checked, names: $("names").checked}),
         });
       } catch (err) {
         showMessage("The service could not be reached: " + err.message);
@@ -73,40 +78,67 @@
         showMessage("The service answered something unexpected.");
         return;
       }
-      current = {text: text, mentions: body.mentions, meta: body.meta || {}};
+      current = {text: text, mentions: body.mentions, meta: body.meta || {},
+                 companies: Array.isArray(body.companies) ? body.companies : null};
       render();
-      updateUrl(text);
+      updateUrl(text, current.companies !== null);
     } finally {
       button.disabled = false;
       button.textContent = "Check tags";
     }
   }
 
-  function updateUrl(text) {
+  function updateUrl(text, names) {
     const url = new URL(window.location.href);
     if (text.length < SHARE_LIMIT) url.searchParams.set("text", text); else url.searchParams.delete("text");
+    if (names) url.searchParams.set("names", "1"); else url.searchParams.delete("names");
     window.history.replaceState(null, "", url.toString());
+  }
+
+  // Tags and company names in text order; a company name that overlaps a tag is left unmarked (the tag wins).
+  function marksInOrder(mentions, companies) {
+    const tags = mentions.map((m, i) => ({kind: 0, span: m.span, i}));
+    const clear = (span) => !tags.some((t) => span[0] < t.span[1] && t.span[0] < span[1]);
+    const names = companies.map((c, i) => ({kind: 1, span: c.span, i})).filter((c) => clear(c.span));
+    return tags.concat(names).sort((a, b) => a.span[0] - b.span[0] || a.kind - b.kind || a.i - b.i);
+  }
+
+  function tagMark(m, i) {
+    const label = (m.claimed ? m.claimed.exchange + ": " + m.claimed.symbol : m.text) + ", " + m.status;
+    const mark = el("button", {type: "button", class: "mark " + m.status, "data-index": String(i),
+                               "data-status": m.status, "aria-expanded": "false", "aria-controls": "panel",
+                               "aria-label": label, title: STATUS_TEXT[m.status] || m.status});
+    mark.addEventListener("click", () => openPanel(i, mark));
+    return mark;
+  }
+
+  function companyMark(c, i) {
+    const how = c.tagged ? "tagged" : "untagged";
+    const label = c.text + ": company " + listing(c.listing) + ", " + (c.tagged ? "tagged" : "no tag") +
+                  (c.suggestion ? ", tag suggested" : "");
+    const mark = el("button", {type: "button", class: "company " + how, "data-index": String(i),
+                               "data-tagged": String(Boolean(c.tagged)), "aria-expanded": "false",
+                               "aria-controls": "panel", "aria-label": label,
+                               title: COMPANY_TEXT[how] + (c.suggestion ? ": suggest " + c.suggestion.text : "")});
+    mark.addEventListener("click", () => openCompanyPanel(i, mark));
+    return mark;
   }
 
   function render() {
     const {text, mentions} = current;
+    const companies = current.companies || [];
     const utf16 = codePointOffsets(text);
     const marked = $("marked");
     marked.replaceChildren();
     $("panel").hidden = true;
     $("fixed-box").hidden = true;
-    const sorted = mentions.map((m, i) => ({m, i})).sort((a, b) => a.m.span[0] - b.m.span[0] || a.i - b.i);
     let at = 0; // UTF-16 offset written so far
-    sorted.forEach(({m, i}) => {
-      const start = utf16[m.span[0]], end = utf16[m.span[1]];
+    marksInOrder(mentions, companies).forEach(({kind, span, i}) => {
+      const start = utf16[span[0]], end = utf16[span[1]];
       if (start === undefined || end === undefined || start < at) return; // out of range or overlapping: skip
       if (start > at) marked.append(text.slice(at, start));
-      const label = (m.claimed ? m.claimed.exchange + ": " + m.claimed.symbol : m.text) + ", " + m.status;
-      const mark = el("button", {type: "button", class: "mark " + m.status, "data-index": String(i),
-                                 "data-status": m.status, "aria-expanded": "false", "aria-controls": "panel",
-                                 "aria-label": label, title: STATUS_TEXT[m.status] || m.status});
+      const mark = kind === 0 ? tagMark(mentions[i], i) : companyMark(companies[i], i);
       mark.textContent = text.slice(start, end);
-      mark.addEventListener("click", () => openPanel(i, mark));
       marked.append(mark);
       at = end;
     });
@@ -114,11 +146,20 @@
     const counts = {};
     mentions.forEach((m) => { counts[m.status] = (counts[m.status] || 0) + 1; });
     const parts = Object.entries(counts).map(([k, v]) => v + " " + k);
-    $("summary").textContent = mentions.length
-      ? mentions.length + (mentions.length === 1 ? " tag: " : " tags: ") + parts.join(", ") +
-        ". Select a tag to see why."
+    let summary = mentions.length
+      ? mentions.length + (mentions.length === 1 ? " tag: " : " tags: ") + parts.join(", ") + "."
       : "No ticker tags found.";
-    $("apply").disabled = !mentions.some((m) => m.fix);
+    if (current.companies !== null) {
+      const untagged = companies.filter((c) => !c.tagged).length;
+      summary += " " + (companies.length === 1 ? "1 company mention" : companies.length + " company mentions") +
+                 (companies.length ? " (" + untagged + " without a tag)." : ".");
+    }
+    if (mentions.length || companies.length) summary += " Select a mark to see why.";
+    $("summary").textContent = summary;
+    document.querySelectorAll(".legend .names-only").forEach((li) => { li.hidden = current.companies === null; });
+    const suggestions = companies.some((c) => c.suggestion);
+    $("apply").textContent = suggestions ? "Apply fixes and suggestions" : "Apply fixes";
+    $("apply").disabled = !(mentions.some((m) => m.fix) || suggestions);
     $("result").hidden = false;
   }
 
@@ -126,10 +167,20 @@
     return [r.exchange, r.symbol].filter(Boolean).join(": ");
   }
 
+  function expand(mark) {
+    document.querySelectorAll("#marked [aria-expanded=true]").forEach((b) => b.setAttribute("aria-expanded", "false"));
+    mark.setAttribute("aria-expanded", "true");
+  }
+
+  function evidenceList(evidence) {
+    const list = el("ul", {class: "evidence"});
+    evidence.forEach((e) => list.append(el("li", {}, e.source + (e.as_of ? " (" + e.as_of + ")" : "") + ": " + (e.finding || ""))));
+    return list;
+  }
+
   function openPanel(index, mark) {
     const m = current.mentions[index];
-    document.querySelectorAll(".mark[aria-expanded=true]").forEach((b) => b.setAttribute("aria-expanded", "false"));
-    mark.setAttribute("aria-expanded", "true");
+    expand(mark);
     const panel = $("panel");
     panel.replaceChildren();
     panel.append(el("h2", {}, m.text, " ", el("span", {class: "mark " + m.status}, m.status)));
@@ -168,9 +219,32 @@
     panel.append(priceChip(m));
     if (m.evidence && m.evidence.length) {
       panel.append(el("h3", {}, "Evidence"));
-      const list = el("ul", {class: "evidence"});
-      m.evidence.forEach((e) => list.append(el("li", {}, e.source + (e.as_of ? " (" + e.as_of + ")" : "") + ": " + (e.finding || ""))));
-      panel.append(list);
+      panel.append(evidenceList(m.evidence));
+    }
+    panel.hidden = false;
+  }
+
+  function openCompanyPanel(index, mark) {
+    const c = current.companies[index];
+    const how = c.tagged ? "tagged" : "untagged";
+    expand(mark);
+    const panel = $("panel");
+    panel.replaceChildren();
+    panel.append(el("h2", {}, c.text, " ", el("span", {class: "company " + how}, "company")));
+    panel.append(el("p", {}, COMPANY_TEXT[how] + "."));
+    const facts = el("dl");
+    const fact = (k, v) => { if (v !== null && v !== undefined && v !== "") facts.append(el("dt", {}, k), el("dd", {}, v)); };
+    const r = c.listing || {};
+    fact("listing", listing(r) + (r.mic ? " (" + r.mic + ")" : ""));
+    fact("name", r.name);
+    if (r.yahoo_symbol && r.yahoo_symbol !== r.symbol) fact("Yahoo", r.yahoo_symbol);
+    if (typeof c.confidence === "number") fact("confidence", Math.round(c.confidence * 100) + "%");
+    fact("tagged", c.tagged ? "yes" : "no");
+    fact("suggestion", c.suggestion ? c.suggestion.text : null);
+    panel.append(facts);
+    if (c.evidence && c.evidence.length) {
+      panel.append(el("h3", {}, "Evidence"));
+      panel.append(evidenceList(c.evidence));
     }
     panel.hidden = false;
   }
@@ -193,14 +267,15 @@
     return chip;
   }
 
-  // The fixed text: each distinct fix once, applied right to left on code points; overlapping fixes are skipped.
-  function applyFixes(text, mentions) {
+  // The fixed text: each distinct edit ({span, text}: a tag's fix, a company's suggested tag) once, applied right to
+  // left on code points; overlapping edits are skipped.
+  function applyFixes(text, edits) {
     const seen = new Set();
     const fixes = [];
-    mentions.forEach((m) => {
-      if (!m.fix || !Array.isArray(m.fix.span)) return;
-      const key = m.fix.span[0] + ":" + m.fix.span[1] + ":" + m.fix.text;
-      if (!seen.has(key)) { seen.add(key); fixes.push(m.fix); }
+    edits.forEach((f) => {
+      if (!f || !Array.isArray(f.span)) return;
+      const key = f.span[0] + ":" + f.span[1] + ":" + f.text;
+      if (!seen.has(key)) { seen.add(key); fixes.push(f); }
     });
     fixes.sort((a, b) => b.span[0] - a.span[0] || b.span[1] - a.span[1]);
     const points = Array.from(text);
@@ -237,13 +312,17 @@
     });
     $("apply").addEventListener("click", () => {
       if (!current) return;
-      $("fixed").value = applyFixes(current.text, current.mentions);
+      // "Apply fixes" also adds the suggested tags when the result was asked for with names (the button says so).
+      const edits = current.mentions.map((m) => m.fix).concat((current.companies || []).map((c) => c.suggestion));
+      $("fixed").value = applyFixes(current.text, edits);
       $("copied").textContent = "";
       $("fixed-box").hidden = false;
       $("fixed").focus();
     });
     $("copy").addEventListener("click", copyFixed);
-    const shared = new URLSearchParams(window.location.search).get("text");
+    const params = new URLSearchParams(window.location.search);
+    if (params.get("names") === "1") $("names").checked = true;
+    const shared = params.get("text");
     if (shared) {
       $("text").value = shared;
       enrich(shared);
