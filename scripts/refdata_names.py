@@ -125,7 +125,10 @@ def build(data: Path, entry: Callable[..., dict[str, object]], command: str) -> 
         company, symbol, venue, country, source = sorted(members, key=lambda r: (rank[r[2]], r[1]))[0]
         country = country or next((m[3] for m in members if m[3]), "")
         full = clean(company)
-        for name, kind in ((full, "full"), (short(full), "short")):
+        brief = short(full)
+        # One name per company: the short form (`Tencent` also finds `Tencent Holdings`: a trailing "Holdings" or
+        # "Group" counts as the name's own legal form when the text is linked); the full one if that is unusable.
+        for name, kind in ((brief, "short"),) if _usable(brief) and brief != full else ((full, "full"),):
             key = (name.casefold(), symbol, venue)
             if _usable(name) and not name.replace(" ", "").isdigit() and key not in rows:
                 plain, zipf = plainness(name)

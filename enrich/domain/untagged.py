@@ -44,15 +44,20 @@ _PRODUCT_AFTER = re.compile(r"^(?:'s|’s)?\s*(?:page|pages|account|accounts|app
                             r"community|marketplace|listing|live|shorts|reels|story|stories|blockchain|network|token|"
                             r"tokens|coin|coins|wallet|ecosystem|mainnet)\b|^\s*:\s*(?:https?://|www\.)",
                             re.IGNORECASE)
+# Names that are first of all a market, a coin or a material: linked only with a legal form (`Bitcoin Group SE`).
+_BARE_NEVER = frozenset({"bitcoin", "ethereum", "solana", "cardano", "ripple", "dogecoin", "lithium", "quantum",
+                         "uranium", "graphite", "copper", "gold", "silver", "nasdaq", "nyse"})
 _STATES = ("Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Georgia|Hawaii|Idaho|"
            "Illinois|Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland|Massachusetts|Michigan|Minnesota|"
            "Mississippi|Missouri|Montana|Nebraska|Nevada|New Hampshire|New Jersey|New Mexico|New York|"
            "North Carolina|North Dakota|Ohio|Oklahoma|Oregon|Pennsylvania|Rhode Island|South Carolina|South Dakota|"
            "Tennessee|Texas|Utah|Vermont|Virginia|Washington|West Virginia|Wisconsin|Wyoming|Ontario|Quebec|"
-           "British Columbia|Alberta|England|Scotland|Ireland|Germany|France|Japan|China|India|Israel|Australia")
+           "British Columbia|Alberta")
+_COUNTRIES = "England|Scotland|Ireland|Germany|France|Japan|China|India|Israel|Australia"
 _CODES = ("AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|"
           "OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC|ON|BC|QC|AB|UK")
-_PLACE_AFTER = re.compile(rf"^,\s+(?:(?:{_CODES})\b(?!\.?\s*[a-z])|(?:{_STATES})\b)")
+_PLACE_AFTER = re.compile(rf"^,\s+(?:(?:{_CODES})\b(?!\.?\s*[a-z])|(?:{_STATES}|{_COUNTRIES})\b(?![ \t]+[A-Z]))")
+_PLACE_BEFORE = re.compile(rf"(?:{_STATES}|(?<![A-Za-z])(?:{_CODES})\.?),[ \t]+$")
 _PERSON_AFTER = re.compile(r"^,?\s+(?:\w+\s+){0,2}(?:his|her|he|she|himself|herself)\b")
 
 
@@ -149,7 +154,8 @@ def _defined_terms(text: str, tagged: Sequence[_Tagged]) -> dict[str, _Tagged | 
     terms: dict[str, _Tagged | None] = {}
     for match in _QUOTED.finditer(text):
         term = match.group(1).strip()
-        near = [t for t in tagged if 0 <= match.start() - t.span[1] <= 300]
+        near = [t for t in tagged if 0 <= match.start() - t.span[1] <= 120
+                and term[:1].casefold() == t.company.lstrip("“\"'(")[:1].casefold()]
         if term not in terms or (terms[term] is None and near):
             terms[term] = near[-1] if near else None
     return terms
@@ -180,7 +186,7 @@ def _untagged(text: str, hit: NameHit, tagged: Sequence[_Tagged], as_of: str | N
         return None
     for entry in entries:  # a company tagged elsewhere in the article: its tag's listing, no suggestion
         tag = next((t for t in tagged if t.key == (entry.symbol, entry.venue_key)
-                    or names_match(t.company, entry.name) >= 0.9), None)
+                    or _opens(written, t.company)), None)
         if tag is not None:
             evidence = (_note(f"{written!r} is {entry.company}, which the article tags elsewhere: {tag.label}",
                               as_of),)
@@ -192,6 +198,8 @@ def _untagged(text: str, hit: NameHit, tagged: Sequence[_Tagged], as_of: str | N
     acronym = written.isupper() and len(written.replace(" ", "")) <= 5 and entry.source != "curated"
     # `Nasdaq` is the exchange more often than Nasdaq, Inc.; `NFT`, `API`, `CKD` are terms before companies.
     plain = entry.plain or acronym or venue_for(written) is not None
+    if said and said != "legal form" and (venue_for(written) is not None or written.casefold() in _BARE_NEVER):
+        said = None  # `Nasdaq stock symbol`, `Bitcoin investors`: the market or the coin, not the company
     if plain and said is None:
         return None  # also ordinary text, and nothing says it is the company here
     confidence = 0.95 if said == "legal form" else 0.85 if not plain else 0.8
@@ -201,6 +209,12 @@ def _untagged(text: str, hit: NameHit, tagged: Sequence[_Tagged], as_of: str | N
     listing = listing_of(entry)
     return (CompanyMention((hit.start, hit.end), written, listing, confidence, False, (_note(finding, as_of),)),
             (entry.symbol, entry.venue_key), False)
+
+
+def _opens(written: str, company: str) -> bool:
+    """`Mullen` for `Mullen Automotive`: the name is the first words of the tagged company's name."""
+    words, theirs = written.casefold().split(), company.casefold().replace(",", " ").split()
+    return theirs[:len(words)] == words and names_match(company, written) >= 0.5
 
 
 def _distinct(entries: Sequence[NameEntry]) -> list[NameEntry]:
@@ -231,11 +245,15 @@ def _stands_alone(text: str, start: int, end: int) -> bool:
         return False
     if _PRODUCT_AFTER.match(after) or _PERSON_AFTER.match(after):
         return False
+    if re.match(r"^[ \t]+(?:da|de|di|del|van|von|der|le|la|du)[ \t]+[A-Z]", after) or re.match(r"^-[^\W\d_]", after):
+        return False  # `Leonardo da Vinci`, `Embry-Riddle`, `adidas-branded`: a longer name, or a brand in use
     if text[start:end].isupper() and re.match(r"^,\s", after):
         return False  # `WILMINGTON, NC`: a dateline
     if _PLACE_AFTER.match(after):
         return False  # `Wilmington, NC`, `Austin, Texas`: a place
     before = text[max(0, start - 40):start]
+    if re.search(r"(?:^|\s)(?:da|de|di|van|von|der)[ \t]+$", before) or _PLACE_BEFORE.search(before):
+        return False  # `da Vinci`, `California, Berkeley`: part of a person's or a place's name
     prev = re.search(r"([^\W_][\w'’.-]*)[ \t]+$", before)
     if prev and prev.group(1)[0].isupper() and prev.group(1) not in _OPENERS:
         return False

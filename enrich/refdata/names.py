@@ -90,12 +90,14 @@ _CONNECTORS = frozenset({"of", "and", "de", "the", "for", "la", "du", "des", "un
 
 
 def _cased(name: str) -> set[str]:
-    """The ways a text writes a name as a name: as the index writes it, in capitals, in title case (`MICROSOFT`
-    → `Microsoft`). Matching is case-sensitive, so a lower-case `apple` or `target` never even hits."""
+    """The ways a text writes a name as a name: as the index writes it, in title case (`MICROSOFT` →
+    `Microsoft`), a one-word name in capitals. Matching is case-sensitive, so a lower-case `apple` or `target`
+    never even hits."""
     words = name.split()
     title = " ".join(w if i and w.lower() in _CONNECTORS else w[:1].upper() + w[1:].lower()
                      for i, w in enumerate(words))
-    return {name, name.upper(), title}
+    # Capitals for one-word names only: headlines in capitals are rare, and each variant costs trie nodes.
+    return {name, title, name.upper()} if len(words) == 1 else {name, title}
 
 
 @functools.lru_cache(maxsize=1)
