@@ -17,13 +17,12 @@ from cleanco import basename
 from english_words import get_english_words_set
 from wordfreq import zipf_frequency
 
+from enrich.domain.sources import NAME_INDEX
 from enrich.domain.symbols import canonical
-from enrich.refdata.files import NONUS_COLUMNS, NONUS_DIR
+from enrich.refdata.files import NAMES_COLUMNS, NAMES_FILE, NONUS_COLUMNS, NONUS_DIR
 from enrich.refdata.refresh import write_tsv
 from enrich.refdata.snapshots import SEC_COLUMNS, SEC_FILE, read_rows
 
-NAMES_FILE = "names.tsv"
-NAMES_COLUMNS = ("name", "kind", "company", "symbol", "venue", "country", "plain", "zipf", "source")
 CURATED = Path(__file__).resolve().parent / "names_curated.tsv"
 SEC_VENUES = {"Nasdaq": "NASDAQ", "NYSE": "NYSE"}  # exchange listings only: OTC names are left out (precision)
 # Where a company with several listings is primary: a US exchange first (SPEC: Baidu → NASDAQ BIDU), then home
@@ -151,6 +150,6 @@ def build(data: Path, entry: Callable[..., dict[str, object]], command: str) -> 
               "tools": "cleanco 2.3 (legal forms), english-words 2.0.2 web2 and wordfreq 3.1.1 (ordinary words)"}
     licence = ("derived from the bundled files above (public domain, MIT); the curated short forms are the team's "
                "own (scripts/names_curated.tsv, each with a note)")
-    return {NAMES_FILE: entry(path, "name-index", source, licence, "2026-08-16",
+    return {NAMES_FILE: entry(path, NAME_INDEX, source, licence, "2026-08-16",
                               "newest as-of of the files it is built from (FinanceDatabase)", NAMES_COLUMNS,
                               len(ordered), command)}

@@ -17,9 +17,10 @@ from typing import Protocol
 from enrich.domain import symbols
 from enrich.domain.model import CompanyListing, CompanyMention, Evidence, Mention
 from enrich.domain.names import names_match
+from enrich.domain.sources import NAME_INDEX
 from enrich.domain.venues import VENUES, by_mic, venue_for
 
-SOURCE = "name-index"
+SOURCE = NAME_INDEX
 _LEGAL = re.compile(r"^,?\s+(?:Inc|Incorporated|Corp|Corporation|Co|Company|Ltd|Limited|plc|PLC|LLC|N\.V|S\.A|"
                     r"AG|SE|Group|Holdings)\b\.?")
 _SHARES_BEFORE = re.compile(r"(?:shares|stock|stake|units|ADRs?) (?:of|in) $", re.IGNORECASE)

@@ -7,3 +7,5 @@ US_CHANGES_COLUMNS = ("kind", "old_symbol", "old_venue", "new_symbol", "new_venu
                       "new_first_seen")
 NONUS_DIR = "nonus"
 NONUS_COLUMNS = ("symbol", "name", "isin", "currency", "country", "delisted")
+NAMES_FILE = "names.tsv"
+NAMES_COLUMNS = ("name", "kind", "company", "symbol", "venue", "country", "plain", "zipf", "source")

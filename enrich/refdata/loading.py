@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from enrich.domain.model import Listing
-from enrich.domain.sources import CUSIP, FINANCEDATABASE, MIC, PYTS, US_HISTORY
+from enrich.domain.sources import CUSIP, FINANCEDATABASE, MIC, NAME_INDEX, PYTS, US_HISTORY
 from enrich.domain.symbols import canonical
 from enrich.domain.venues import VENUES
 from enrich.refdata import snapshots as snap
-from enrich.refdata.files import NONUS_DIR, US_CHANGES_FILE, US_FILE
+from enrich.refdata.files import NAMES_FILE, NONUS_DIR, US_CHANGES_FILE, US_FILE
 from enrich.refdata.snapshots import SEC_SOURCE, SEC_VENUES
 
 CUSIP_SOURCE, PYTS_SOURCE, MIC_SOURCE = CUSIP, PYTS, MIC
@@ -109,7 +109,8 @@ def _source_info(entry: dict[str, Any], file: Path, rows: int | None = None) -> 
 
 
 def _raw_sources(data_dir: Path, manifest: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """What `info()` reports for the US listing history and FinanceDatabase's per-venue tables, when bundled."""
+    """What `info()` reports for the US listing history, FinanceDatabase's per-venue tables and the name index,
+    when bundled."""
     found: dict[str, dict[str, Any]] = {}
     if US_FILE in manifest:
         info = _source_info(manifest[US_FILE], data_dir / US_FILE)
@@ -122,7 +123,10 @@ def _raw_sources(data_dir: Path, manifest: dict[str, dict[str, Any]]) -> dict[st
         info = _source_info(first, data_dir / NONUS_DIR, sum(e["rows"] for e in tables.values()))
         info["venues"] = sorted(e.get("venue", n) for n, e in tables.items())
         found[FINANCEDATABASE] = info
+    if NAMES_FILE in manifest:  # read only when names are asked for (enrich/refdata/names.py)
+        found[NAME_INDEX] = _source_info(manifest[NAMES_FILE], data_dir / NAMES_FILE)
     return found
+
 
 def load_parts(data_dir: Path, snapshot_dir: Path | None) -> Parts:
     """Read the newest SEC list, the CUSIP tickers and pytickersymbols into the parts of a ReferenceIndex."""

@@ -16,9 +16,7 @@ from enrich.domain.symbols import canonical
 from enrich.domain.untagged import NameEntry, NameHit, NameIndex
 from enrich.errors import RefdataError
 from enrich.refdata import snapshots as snap
-
-NAMES_FILE = "names.tsv"
-NAMES_COLUMNS = ("name", "kind", "company", "symbol", "venue", "country", "plain", "zipf", "source")
+from enrich.refdata.files import NAMES_COLUMNS, NAMES_FILE  # noqa: F401 - NAMES_FILE re-exported
 
 
 class NameTable(NameIndex):

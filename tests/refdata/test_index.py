@@ -144,7 +144,7 @@ def test_as_of_and_info(index):
     assert index.as_of("nope") is None
     info = index.info()
     assert set(info["sources"]) == {"sec-company-tickers", "us-listing-history", "pytickersymbols", "financedatabase",
-                                    "cusip-tickers", "iso10383"}
+                                    "cusip-tickers", "iso10383", "name-index"}
     for name, source in info["sources"].items():
         assert source["as_of"] and source["licence"] and source["rows"] > 0, name
         # FinanceDatabase is one table per venue: its `file` is their folder.
@@ -439,7 +439,9 @@ def test_manifest_matches_files():
             assert entry.get(key), f"{name}: {key}"
         assert entry["as_of"][:2] == "20" and len(entry["as_of"]) == 10
         source = entry["source"]
-        if "--raw" in entry["command"]:  # built from a raw copy of a file committed to a public repository
+        if "--names" in entry["command"]:  # built from the bundled files themselves and the curated short forms
+            assert source["built_from"] and source["tools"], name
+        elif "--raw" in entry["command"]:  # built from a raw copy of a file committed to a public repository
             pinned = repo_sources(source)
             assert pinned, f"{name}: no repo in {source}"
             for copy in pinned:

@@ -155,5 +155,6 @@ def test_cli_info_names_every_source_with_its_date():
         "cusip-tickers": MANIFEST["cusip_tickers.txt"]["as_of"],
         "pytickersymbols": MANIFEST["pytickersymbols.tsv"]["as_of"],
         "iso10383": MANIFEST["iso10383_mic.tsv"]["as_of"],
+        "name-index": MANIFEST["names.tsv"]["as_of"],
     }
     assert {name: info["as_of"] for name, info in sources.items()} == expected
