@@ -19,11 +19,16 @@ from wordfreq import zipf_frequency
 
 from enrich.domain.sources import NAME_INDEX
 from enrich.domain.symbols import canonical
+from enrich.domain.venues import VENUES
 from enrich.refdata.files import NAMES_COLUMNS, NAMES_FILE, NONUS_COLUMNS, NONUS_DIR
 from enrich.refdata.refresh import write_tsv
 from enrich.refdata.snapshots import SEC_COLUMNS, SEC_FILE, read_rows
 
 CURATED = Path(__file__).resolve().parent / "names_curated.tsv"
+PRIVATE = Path(__file__).resolve().parent / "names_private.txt"
+# Venues whose tables also hold other markets' companies as secondary lines (`WALGREENS BOOTS AL.DL-,01` on
+# XETRA, Brazilian BDRs, Mexican SIC lines): a row there names its company only when the company is local.
+LOCAL_ONLY = {"XETRA": "Germany", "BMV": "Mexico", "B3": "Brazil"}
 SEC_VENUES = {"Nasdaq": "NASDAQ", "NYSE": "NYSE"}  # exchange listings only: OTC names are left out (precision)
 # Where a company with several listings is primary: a US exchange first (SPEC: Baidu → NASDAQ BIDU), then home
 # markets roughly by size. German regional floors, BSE (NSE's twin) and secondary markets are left out.
@@ -41,6 +46,7 @@ GENERIC = {"american", "global", "first", "national", "united", "general", "inte
            "trust", "realty", "income", "properties", "solutions", "services", "health", "medical", "gold",
            "silver", "mining", "metals", "minerals", "digital", "data", "software", "network", "power", "water",
            "china", "india", "japan", "new", "north", "south", "east", "west", "pacific", "atlantic"}
+_SPAC = re.compile(r"\b(?:Acquisition|Merger|SPAC|Blank Check)\b", re.IGNORECASE)
 _SEC_TAIL = re.compile(r"\s*/[A-Z]{2,3}/?\s*$|/\s*$|\s*/ADR\s*$", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
 
@@ -78,8 +84,9 @@ def _abroad(data: Path) -> Iterable[tuple[str, str, str, str, str]]:
         path = data / NONUS_DIR / f"{venue}.tsv"
         if not path.is_file():
             continue
+        local = LOCAL_ONLY.get(venue)
         for symbol, name, _isin, _ccy, country, delisted in read_rows(path, NONUS_COLUMNS):
-            if name and delisted == "0":
+            if name and delisted == "0" and (local is None or country == local):
                 yield name, symbol, venue, country, "financedatabase"
 
 
@@ -88,6 +95,20 @@ def _pyts(data: Path) -> Iterable[tuple[str, str, str, str, str]]:
     for symbol, venue, _family, name, *_ in read_rows(data / "pytickersymbols.tsv", columns):
         if name and venue in VENUE_ORDER:
             yield name, canonical(symbol), venue, "", "pytickersymbols"
+
+
+# FinanceDatabase's country names, to prefer a company's home market among its non-US listings.
+_ISO = {"United States": "US", "Canada": "CA", "United Kingdom": "GB", "Hong Kong": "HK", "China": "CN",
+        "Japan": "JP", "Germany": "DE", "France": "FR", "Netherlands": "NL", "Switzerland": "CH", "Australia": "AU",
+        "India": "IN", "South Korea": "KR", "Taiwan": "TW", "Italy": "IT", "Spain": "ES", "Sweden": "SE",
+        "Denmark": "DK", "Finland": "FI", "Norway": "NO", "Belgium": "BE", "Ireland": "IE", "Portugal": "PT",
+        "South Africa": "ZA", "Brazil": "BR", "Mexico": "MX", "Singapore": "SG", "Israel": "IL", "New Zealand": "NZ"}
+
+
+def _secondary(row: tuple[str, str, str, str, str]) -> bool:
+    """The LSE's `0XXX` lines trade foreign companies (`0IVW` for Glencore's other line, `0NL1` for PVA TePla):
+    a company's home listing comes first."""
+    return row[2] == "LSE" and row[1][:1] == "0" and len(row[1]) == 4
 
 
 class _Plainness:
@@ -110,6 +131,32 @@ class _Plainness:
         return all(w in self.lower or w in GENERIC for w in words), 0.0
 
 
+def _first_words(rows: dict[tuple[str, str, str], tuple[str, ...]], plainness: _Plainness) -> None:
+    """Add the first word of a company's name where people write it alone and it can mean no other company
+    (`JPMorgan` for JPMorgan Chase, `Deckers` for Deckers Outdoor, `Geely` for Geely Automobile): no dictionary
+    word or place, not common, four letters or more, and no other company's name starts with it. And mark a
+    one-word name that opens other companies' names (`Mitsubishi`) as needing evidence: it is a family's."""
+    openers: dict[str, set[tuple[str, str]]] = {}
+    for (folded, symbol, venue) in rows:
+        openers.setdefault(folded.split()[0], set()).add((symbol, venue))
+    for key, row in list(rows.items()):
+        folded, symbol, venue = key
+        words = row[0].split()
+        if len(words) == 1:
+            if len(openers.get(folded, ())) > 1:
+                rows[key] = (*row[:6], "2", *row[7:])  # a family's name: only a legal form or ticker settles it
+            continue
+        first = words[0]
+        if len(first) < 4 or not first.isalpha() or openers.get(first.casefold()) != {(symbol, venue)}:
+            continue
+        plain, zipf = plainness(first)
+        if plain or zipf >= 3.5 or first.casefold() in GENERIC or (first.casefold(), symbol, venue) in rows:
+            continue
+        if _SPAC.search(row[2]):
+            continue  # a blank-cheque company's first word is a brand-new coinage (`Launchpad Cadenza Acquisition`)
+        rows[(first.casefold(), symbol, venue)] = (first, "first", *row[2:6], "0", f"{zipf:.2f}", row[8])
+
+
 def build(data: Path, entry: Callable[..., dict[str, object]], command: str) -> dict[str, dict[str, object]]:
     """Write data/names.tsv from the bundled tables and the curated short forms; its MANIFEST entry."""
     plainness = _Plainness()
@@ -121,8 +168,11 @@ def build(data: Path, entry: Callable[..., dict[str, object]], command: str) -> 
             groups.setdefault(key, []).append(row)
     rows: dict[tuple[str, str, str], tuple[str, ...]] = {}  # (name folded, symbol, venue) -> row: one per company
     for members in groups.values():
-        company, symbol, venue, country, source = sorted(members, key=lambda r: (rank[r[2]], r[1]))[0]
-        country = country or next((m[3] for m in members if m[3]), "")
+        country = next((m[3] for m in members if m[3]), "")
+        home = _ISO.get(country)
+        company, symbol, venue, _, source = sorted(members, key=lambda r: (
+            _secondary(r), not VENUES[r[2]].is_us, VENUES[r[2]].country != home, rank[r[2]], len(r[1]),
+            "-" in r[1], r[1]))[0]  # the company's common stock: JPM before its notes' AMJB, BAC before BAC-PB
         full = clean(company)
         brief = short(full)
         # One name per company: the short form (`Tencent` also finds `Tencent Holdings`: a trailing "Holdings" or
@@ -133,6 +183,11 @@ def build(data: Path, entry: Callable[..., dict[str, object]], command: str) -> 
                 plain, zipf = plainness(name)
                 rows[key] = (name, kind, company, symbol, venue, country, "1" if plain else "0", f"{zipf:.2f}",
                              source)
+    _first_words(rows, plainness)
+    private = {line.strip().casefold() for line in PRIVATE.read_text(encoding="utf-8").splitlines()
+               if line.strip() and not line.startswith("#")}
+    for key in [k for k in rows if k[0] in private]:
+        del rows[key]
     with open(CURATED, encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle, delimiter="\t"):
             _, zipf = plainness(row["name"])

@@ -21,14 +21,14 @@ from enrich.domain.sources import NAME_INDEX
 from enrich.domain.venues import VENUES, by_mic, venue_for
 
 SOURCE = NAME_INDEX
-_LEGAL = re.compile(r"^,?\s+(?:Inc|Incorporated|Corp|Corporation|Co|Company|Ltd|Limited|plc|PLC|LLC|N\.V|S\.A|"
+# Legal forms of listed companies (an LLC or LP is private: `Callan LLC` is not Callan JMB Inc.).
+_LEGAL = re.compile(r"^,?\s+(?:Inc|Incorporated|Corp|Corporation|Co|Company|Ltd|Limited|plc|PLC|N\.V|S\.A|"
                     r"AG|SE|Group|Holdings)\b\.?")
 _SHARES_BEFORE = re.compile(r"(?:shares|stock|stake|units|ADRs?) (?:of|in) $", re.IGNORECASE)
-_AFTER = re.compile(r"^(?:'s|’s)?\s+(?:shares|stock|stockholders|shareholders|investors|CEO|chief executive|CFO|"
-                    r"announced|announces|reported|reports|said|says|unveiled|unveils|launched|launches|acquired|"
-                    r"acquires|agreed|agrees|posted|posts|plans|signed|signs|partnered|partners with|rose|fell|"
-                    r"gained|dropped|jumped|slid|declined|surged|beat|missed|raised|cut|filed|completed|"
-                    r"expects|expected|revenue|earnings|profit|quarterly)\b")
+# What a company does or has, right after its name: `Target reported`, `Apple's shares`, `Shell CEO`.
+_AFTER = re.compile(r"^(?:'s|’s)?\s+(?:shares|stock|stockholders|shareholders|CEO|chief executive|CFO|"
+                    r"announced|announces|reported|reports|said|says|unveiled|unveils|acquired|acquires|"
+                    r"agreed to acquire|completed the acquisition|filed with|quarterly (?:revenue|results|earnings))\b")
 _OPENERS = frozenset({"The", "A", "An", "At", "In", "On", "For", "And", "But", "Or", "With", "By", "From", "To",
                       "Of", "As", "Like", "While", "When", "After", "Before", "Both", "Including", "Also", "Then",
                       "Meanwhile", "However", "Rivals", "Shares", "Peers", "Unlike", "Than", "Via", "Through", "If",
@@ -38,6 +38,9 @@ _OPENERS = frozenset({"The", "A", "An", "At", "In", "On", "For", "And", "But", "
                       "Instead", "Still", "Notably", "Previously", "Since", "Until", "Under", "Over", "During",
                       "Where", "Why", "How", "What", "Who", "Whether", "Although", "Because", "So", "Yet", "Here",
                       "There", "This", "That", "These", "Those", "Its", "Their", "Our", "Your", "My", "His", "Her"})
+# Words after a company's name that make a unit of it, not another name: `Google Cloud`, `Amazon Web Services`.
+_UNIT = re.compile(r"^[ \t]+(?:Cloud|Web Services|Studios|Television|Pictures|Labs|Research|Ventures|Supercenter|"
+                   r"Foundation Models|Pay|Ads|Marketplace|DeepMind)\b")
 _CONNECTORS = frozenset({"of", "and", "&", "de", "the", "for", "la", "du", "des", "und", "y"})
 # A platform or product rather than the company: `Facebook page`, `the Qualys platform`, `Pinterest: https://`.
 _PRODUCT_AFTER = re.compile(r"^(?:'s|’s)?\s*(?:page|pages|account|accounts|app|apps|ads|ad|post|posts|profile|feed|"
@@ -55,9 +58,13 @@ _STATES = ("Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Dela
            "Tennessee|Texas|Utah|Vermont|Virginia|Washington|West Virginia|Wisconsin|Wyoming|Ontario|Quebec|"
            "British Columbia|Alberta")
 _COUNTRIES = "England|Scotland|Ireland|Germany|France|Japan|China|India|Israel|Australia"
+_AP_STATES = (r"Ala|Ariz|Ark|Calif|Colo|Conn|Del|Fla|Ga|Ill|Ind|Kan|Ky|La|Md|Mass|Mich|Minn|Miss|Mo|Mont|Neb|Nev|"
+              r"N\.H|N\.J|N\.M|N\.Y|N\.C|N\.D|Okla|Ore|Pa|R\.I|S\.C|S\.D|Tenn|Tex|Vt|Va|Wash|W\.Va|Wis|Wyo|"
+              r"B\.C|Ont|Que|Alta")
 _CODES = ("AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|"
           "OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC|ON|BC|QC|AB|UK")
-_PLACE_AFTER = re.compile(rf"^,\s+(?:(?:{_CODES})\b(?!\.?\s*[a-z])|(?:{_STATES}|{_COUNTRIES})\b(?![ \t]+[A-Z]))")
+_PLACE_AFTER = re.compile(rf"^,\s+(?:(?:{_CODES})\b(?!\.?\s*[a-z])|(?:{_STATES}|{_COUNTRIES})\b(?![ \t]+[A-Z])|"
+                          rf"(?:{_AP_STATES})\.)")
 _PLACE_BEFORE = re.compile(rf"(?:{_STATES}|(?<![A-Za-z])(?:{_CODES})\.?),[ \t]+$")
 _PERSON_AFTER = re.compile(r"^,?\s+(?:\w+\s+){0,2}(?:his|her|he|she|himself|herself)\b")
 
@@ -75,7 +82,7 @@ class NameEntry:
     zipf: float  # how common the name is as an English word (wordfreq), 0.0 for several words
     plain: bool  # also ordinary text (a dictionary word, a place, only generic words): linked only with evidence
     source: str
-
+    family: bool = False  # a name other companies' names open (`Mitsubishi`, `CVS`): only a legal form or ticker
 
 @dataclass(frozen=True, slots=True)
 class NameHit:
@@ -121,8 +128,14 @@ def link(text: str, mentions: Sequence[Mention], index: NameIndex) -> list[Compa
         CompanyMention(t.span, text[t.span[0]:t.span[1]], t.listing, t.confidence, True,
                        (_note(f"the article tags it: {t.label}", None),)) for t in tagged]
     taken = [t.span for t in tagged]
-    suggested: set[tuple[str, str]] = set()
-    for hit in index.find(text):
+    hits = list(index.find(text))
+    people = {text[h.start:h.end].casefold() for h in hits if _after_a_name(text, h.start)}
+    linked: list[tuple[CompanyMention, tuple[str, str], bool]] = []
+    pending: list[NameHit] = []
+    brackets: list[NameHit] = []
+    for hit in hits:
+        if text[hit.start:hit.end].casefold() in people:
+            continue  # once written after a first name (`Satoshi Nakamoto`, `Thomas Schaffer`): a person
         if any(s < hit.end and hit.start < e for s, e in (*inside, *taken)):
             continue
         term = text[hit.start:hit.end]
@@ -132,18 +145,95 @@ def link(text: str, mentions: Sequence[Mention], index: NameIndex) -> list[Compa
                 found.append(CompanyMention((hit.start, hit.end), term, tag.listing, 0.85, False, (_note(
                     f"{term!r} is the article's short name for the company it tags as {tag.label}", as_of),)))
             continue
-        linked = _untagged(text, hit, tagged, as_of)
-        if linked is None:
+        if text[hit.start - 1:hit.start] == "(" and text[hit.end:hit.end + 1] == ")":
+            brackets.append(hit)  # `Taiwan Semiconductor Manufacturing Company (TSMC)`: decided below
             continue
-        mention, key, with_tag = linked
+        outcome = _untagged(text, hit, tagged, as_of)
+        if outcome is _IN_A_LIST:
+            pending.append(hit)
+        elif outcome is not None:
+            linked.append(outcome)
+    listed, pending = _listed_with_others(text, pending, [*taken, *(m.span for m, _, _ in linked)], tagged, as_of)
+    linked += listed
+    linked += _named_elsewhere(text, pending, linked, as_of)
+    linked += _abbreviations(text, brackets, [*found, *(m for m, _, _ in linked)], as_of)
+    suggested: set[tuple[str, str]] = set()
+    for mention, key, with_tag in sorted(linked, key=lambda x: x[0].span):
         if not with_tag and key not in suggested:
             suggested.add(key)
             listing = mention.listing
-            suggestion = ((hit.start, hit.end), f"{mention.text} ({listing.exchange}: {listing.symbol})")
+            suggestion = (mention.span, f"{mention.text} ({listing.exchange}: {listing.symbol})")
             mention = CompanyMention(mention.span, mention.text, listing, mention.confidence, False,
                                      mention.evidence, suggestion)
         found.append(mention)
     return sorted(found, key=lambda c: c.span)
+
+
+# Between two items of a list: separators, and figures that go with each item (`Caterpillar at 4.55%, RTX`).
+_LIST_GAP = re.compile(r"^(?=.*(?:[,;/&]|\band\b|\bor\b))[ \t\d.,;:%$€£()/&+-]*"
+                       r"(?:\b(?:and|or|at|as well as|plus)\b[ \t\d.,;:%$€£()/&+-]*)*$")
+
+
+def _listed_with_others(text: str, pending: Sequence[NameHit], anchors: list[tuple[int, int]],
+                        tagged: Sequence[_Tagged], as_of: str | None
+                        ) -> tuple[list[tuple[CompanyMention, tuple[str, str], bool]], list[NameHit]]:
+    """Names that are also ordinary words, linked where the article lists them with companies it names
+    (`Apple, Microsoft and Amazon`): a list of companies says what its other items are."""
+    done: list[tuple[CompanyMention, tuple[str, str], bool]] = []
+    waiting = list(pending)
+    grew = True
+    while grew and waiting:
+        grew = False
+        for hit in list(waiting):
+            if any(_LIST_GAP.match(text[e:hit.start]) for _, e in anchors if 0 <= hit.start - e <= 30) or any(
+                    _LIST_GAP.match(text[hit.end:s]) for s, _ in anchors if 0 <= s - hit.end <= 30):
+                outcome = _untagged(text, hit, tagged, as_of, listed=True)
+                waiting.remove(hit)
+                if outcome is not None and outcome is not _IN_A_LIST:
+                    done.append(outcome)
+                    anchors.append((hit.start, hit.end))
+                    grew = True
+    return done, waiting
+
+
+def _named_elsewhere(text: str, pending: Sequence[NameHit], linked: Sequence[tuple[CompanyMention, tuple[str, str],
+                                                                                   bool]], as_of: str | None
+                     ) -> list[tuple[CompanyMention, tuple[str, str], bool]]:
+    """A name that is also a word, linked where the article names the same company as such elsewhere (`Target
+    Corporation ... Target said`): the article has said which it means."""
+    known = {(m.text.casefold(), key): m for m, key, _ in linked}
+    done = []
+    for hit in pending:
+        written = text[hit.start:hit.end]
+        for entry in _distinct(hit.entries):
+            key = (entry.symbol, entry.venue_key)
+            same = known.get((written.casefold(), key)) or next(
+                (m for (name, k), m in known.items() if k == key and name.startswith(written.casefold() + " ")), None)
+            if same is not None:
+                finding = f"{written!r} names {entry.company} ({_label(entry)}), as the article does elsewhere"
+                done.append((CompanyMention((hit.start, hit.end), written, same.listing, 0.75, False,
+                                            (_note(finding, as_of),)), key, False))
+                break
+    return done
+
+
+def _abbreviations(text: str, brackets: Sequence[NameHit], named: Sequence[CompanyMention], as_of: str | None
+                   ) -> list[tuple[CompanyMention, tuple[str, str], bool]]:
+    """A name in brackets right after a company's name is that company's short name (`... Company (TSMC)`)."""
+    done = []
+    for hit in brackets:
+        before = next((m for m in named if 0 <= hit.start - 1 - m.span[1] <= 10
+                       and not text[m.span[1]:hit.start - 1].strip(" ,.").replace("Company", "").replace(
+                           "Corporation", "").replace("Inc", "").replace("Ltd", "").strip(" ,.")), None)
+        if before is None:
+            continue
+        written = text[hit.start:hit.end]
+        finding = f"{written!r} in brackets after {before.text!r} is its short name"
+        key = (symbols.canonical(before.listing.symbol), next(v.key for v in VENUES.values()
+                                                             if v.mic == before.listing.mic))
+        done.append((CompanyMention((hit.start, hit.end), written, before.listing, before.confidence, before.tagged,
+                                    (_note(finding, as_of),)), key, True))
+    return done
 
 
 _QUOTED = re.compile(r"[“\"]([^”\"\n]{2,40})[”\"]")
@@ -177,8 +267,11 @@ def _tagged(text: str, mentions: Sequence[Mention]) -> list[_Tagged]:
     return out
 
 
-def _untagged(text: str, hit: NameHit, tagged: Sequence[_Tagged], as_of: str | None
-              ) -> tuple[CompanyMention, tuple[str, str], bool] | None:
+_IN_A_LIST = object()  # `_untagged`'s answer for a name that counts only among other companies
+
+
+def _untagged(text: str, hit: NameHit, tagged: Sequence[_Tagged], as_of: str | None, listed: bool = False
+              ) -> tuple[CompanyMention, tuple[str, str], bool] | object | None:
     """A hit outside any tag: linked when it is written as a name, stands alone and, if the name is also
     ordinary text or several companies', when the text says which company it is."""
     written = text[hit.start:hit.end]
@@ -201,9 +294,22 @@ def _untagged(text: str, hit: NameHit, tagged: Sequence[_Tagged], as_of: str | N
     plain = entry.plain or acronym or venue_for(written) is not None
     if said and said != "legal form" and (venue_for(written) is not None or written.casefold() in _BARE_NEVER):
         said = None  # `Nasdaq stock symbol`, `Bitcoin investors`: the market or the coin, not the company
+    bare_never = venue_for(written) is not None or written.casefold() in _BARE_NEVER
+    if plain and said is None and not bare_never:
+        if listed and not entry.family and (entry.kind != "first" or not _sentence_start(text, hit.start)):
+            said = "listed with other companies"
+        else:
+            return _IN_A_LIST  # also ordinary text: a company only among companies
     if plain and said is None:
         return None  # also ordinary text, and nothing says it is the company here
-    confidence = 0.95 if said == "legal form" else 0.85 if not plain else 0.8
+    if (not said and entry.source != "curated" and " " not in written and not VENUES[entry.venue_key].is_us
+            and not _speaks_of(text, entry.venue_key)):
+        return None  # `Starburst` (SGX), `Daytona` (Tokyo) in a US story: a word before a small foreign company
+    if entry.family and said not in ("legal form", "its ticker follows"):
+        return None  # `Mitsubishi`, `CVS`: other companies' names open with it
+    if entry.kind == "first" and not said and (_sentence_start(text, hit.start) or _title_line(text, hit.start)):
+        return None  # `Hyperscale` opening a sentence: a first word alone needs its capital to mean something
+    confidence = 0.95 if said == "legal form" else 0.85 if not plain else 0.8 if said else 0.75
     finding = f"{written!r} names {entry.company} ({_label(entry)})"
     if said:
         finding += f"; the text says it is the company ({said})"
@@ -231,8 +337,9 @@ def _written_as_name(written: str, entries: Sequence[NameEntry]) -> bool:
     (`IBM`, `HSBC`) only in capitals."""
     if any(e.name == written for e in entries):
         return True
-    if any(e.name.isupper() and len(e.name.replace(" ", "")) <= 5 for e in entries):
-        return False
+    short = [e for e in entries if e.name.isupper() and len(e.name.replace(" ", "")) <= 5]
+    if short and not (len(written) >= 4 and written.istitle() and written.isalpha()):
+        return False  # `IBM`, `BMW` only in capitals; a word-like name the SEC writes in capitals (`NIKE`) as `Nike`
     words = written.split()
     return all(w[0].isupper() or w[0].isdigit() or w.lower() in _CONNECTORS for w in words) and written[0].isupper()
 
@@ -242,14 +349,16 @@ def _stands_alone(text: str, start: int, end: int) -> bool:
     right after (but a legal form or a bracket), none right before (but a sentence opener), no quote before."""
     after = text[end:end + 40]
     nxt = re.match(r"[ \t]+(?:&[ \t]+)?([^\W_][\w'’.-]*)", after)
-    if nxt and nxt.group(1)[0].isupper() and not _LEGAL.match(after):
+    if nxt and nxt.group(1)[0].isupper() and not _LEGAL.match(after) and not _UNIT.match(after):
         return False
-    if _PRODUCT_AFTER.match(after) or _PERSON_AFTER.match(after):
+    if after.startswith("@") or _PRODUCT_AFTER.match(after) or _PERSON_AFTER.match(after):
         return False
+    if re.match(r"^[ \t]+\d", after):
+        return False  # `Daytona 500`, `Boeing 747`: an event or a model
     if re.match(r"^[ \t]+(?:da|de|di|del|van|von|der|le|la|du)[ \t]+[A-Z]", after) or re.match(r"^-[^\W\d_]", after):
         return False  # `Leonardo da Vinci`, `Embry-Riddle`, `adidas-branded`: a longer name, or a brand in use
-    if text[start:end].isupper() and re.match(r"^,\s", after):
-        return False  # `WILMINGTON, NC`: a dateline
+    if text[start:end].isupper() and re.match(r"^,\s", after) and re.search(r"(?:^|\n)[#*\s]*$", text[:start]):
+        return False  # `WILMINGTON, NC` opening a line: a dateline
     if _PLACE_AFTER.match(after):
         return False  # `Wilmington, NC`, `Austin, Texas`: a place
     before = text[max(0, start - 40):start]
@@ -260,7 +369,71 @@ def _stands_alone(text: str, start: int, end: int) -> bool:
         return False
     if before.endswith(("@", "#", "/", ".", "-")):
         return False  # `@Apple`, `www.apple`, `YXT.com`: a handle or an address
-    return not before.rstrip(" \t").endswith(('"', "“", "”", "'", "‘", "’", "("))
+    quoted = before.endswith(('"', "“", "‘")) and after.startswith(('"', "”", "’"))
+    return not quoted  # `(“CiTech”)`: a defined term (link() decides); `(TSMC)` too
+
+
+def _after_a_name(text: str, start: int) -> bool:
+    """Written right after a capitalised word that opens no sentence, or after a nickname in quotes (`Anthony "Amp"
+    Elmore`): the rest of a person's name."""
+    before = text[max(0, start - 40):start]
+    if re.search(r"[\"”’][ \t]+$", before):
+        return True
+    prev = re.search(r"(?:^|[\s(])([A-Z][a-z]+)[ \t]+$", before)
+    return bool(prev) and prev.group(1) not in _OPENERS and not _title_line(text, start)
+
+
+# How an article says where a market is: its country, people or cities, or the exchange's name.
+_MARKET_WORDS = {
+    "CA": r"Canad|Toronto|Vancouver|Montreal|Calgary|Ontario|British Columbia|Quebec|Alberta|TSX|CSE",
+    "GB": r"U\.?K\.?\b|Britain|British|England|English|London|Scotland|AIM\b|LSE\b",
+    "HK": r"Hong Kong|China|Chinese|HKEX",
+    "CN": r"China|Chinese|Shanghai|Shenzhen|Beijing",
+    "JP": r"Japan|Tokyo|Osaka",
+    "DE": r"German|Frankfurt|Munich|Berlin|XETRA|DAX",
+    "FR": r"France|French|Paris",
+    "NL": r"Netherlands|Dutch|Amsterdam",
+    "BE": r"Belgi|Brussels",
+    "CH": r"Switzerland|Swiss|Zurich|Geneva",
+    "AU": r"Australia|Sydney|Melbourne|Perth|ASX",
+    "IN": r"India|Mumbai|Bengaluru|Bangalore|Delhi",
+    "KR": r"Korea|Seoul",
+    "TW": r"Taiwan|Taipei",
+    "IT": r"Ital|Milan",
+    "ES": r"Spain|Spanish|Madrid",
+    "SE": r"Swed|Stockholm",
+    "DK": r"Denmark|Danish|Copenhagen",
+    "FI": r"Finland|Finnish|Helsinki",
+    "NO": r"Norw|Oslo",
+    "ZA": r"South Africa|Johannesburg",
+    "BR": r"Brazil|São Paulo|Sao Paulo",
+    "MX": r"Mexic",
+    "SG": r"Singapore",
+    "IL": r"Israel|Tel Aviv",
+    "NZ": r"New Zealand|Auckland",
+    "IE": r"Ireland|Irish|Dublin",
+    "PT": r"Portugal|Portuguese|Lisbon",
+}
+
+
+def _speaks_of(text: str, venue_key: str) -> bool:
+    """The article names the market's country, a city of it or the exchange."""
+    venue = VENUES[venue_key]
+    words = _MARKET_WORDS.get(venue.country)
+    return bool(words and re.search(words, text)) or venue.label in text
+
+
+def _sentence_start(text: str, at: int) -> bool:
+    """The first word of a sentence, a line or a heading: its capital says nothing."""
+    before = text[:at].rstrip(" \t*#>-")
+    return not before or before[-1] in ".!?:\n\"“”(•"
+
+
+def _title_line(text: str, at: int) -> bool:
+    """A headline in title case (`Phone Giant Xiaomi Delivers 28,000 EVs`): capitals there say nothing."""
+    line = text[text.rfind("\n", 0, at) + 1:text.find("\n", at) if text.find("\n", at) >= 0 else len(text)]
+    words = re.findall(r"[^\W\d_][\w'’-]*", line)
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.6 * len(words)
 
 
 def _context(text: str, start: int, end: int, symbol: str) -> str | None:
@@ -268,6 +441,8 @@ def _context(text: str, start: int, end: int, symbol: str) -> str | None:
     after = text[end:end + 60]
     if _LEGAL.match(after):
         return "legal form"
+    if _UNIT.match(after):
+        return "a unit of the company follows"
     ticker = re.match(r"^\s*\((?:[A-Za-z .]+:\s*)?([A-Z][A-Z.\-]{0,6})\)", after)
     if ticker and symbols.canonical(ticker.group(1)) == symbol:
         return "its ticker follows"

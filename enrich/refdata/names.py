@@ -69,7 +69,7 @@ class NameTable(NameIndex):
         by_name: dict[str, list[NameEntry]] = {}
         for name, kind, company, symbol, venue, country, plain, zipf, source in rows:
             entry = NameEntry(name, kind, company, canonical(symbol), venue, country or None, float(zipf),
-                              plain == "1", source)
+                              plain != "0", source, family=plain == "2")
             for written in _cased(name):
                 by_name.setdefault(f" {_NOT_WORD.sub(' ', written)} ", []).append(entry)
         automaton = ahocorasick.Automaton()
@@ -92,7 +92,7 @@ def _cased(name: str) -> set[str]:
     `Microsoft`), a one-word name in capitals. Matching is case-sensitive, so a lower-case `apple` or `target`
     never even hits."""
     words = name.split()
-    title = " ".join(w if i and w.lower() in _CONNECTORS else w[:1].upper() + w[1:].lower()
+    title = " ".join(w.lower() if i and w.lower() in _CONNECTORS else w[:1].upper() + w[1:].lower()
                      for i, w in enumerate(words))
     # Capitals for one-word names only: headlines in capitals are rare, and each variant costs trie nodes.
     return {name, title, name.upper()} if len(words) == 1 else {name, title}

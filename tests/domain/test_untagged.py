@@ -29,6 +29,13 @@ ROWS = [
     ("Mullen", "Mullen Group Ltd.", "MTL", "TSX", False),
     ("Mullen", "Mullen Automotive Inc.", "MULN", "NASDAQ", False),
     ("Nasdaq", "Nasdaq, Inc.", "NDAQ", "NASDAQ", False),
+    ("Amazon", "Amazon.com, Inc.", "AMZN", "NASDAQ", True),
+    ("Taiwan Semiconductor Manufacturing", "Taiwan Semiconductor Manufacturing Co Ltd", "TSM", "NYSE", False),
+    ("TSMC", "Taiwan Semiconductor Manufacturing Co Ltd", "TSM", "NYSE", False),
+    ("Starburst", "Starburst Holdings Limited", "40D", "SGX", False),
+    ("Daytona", "Daytona Corporation", "7228", "TSE", False),
+    ("Callan", "Callan JMB Inc.", "CJMB", "NASDAQ", False),
+    ("Peabody", "Peabody Energy Corp", "BTU", "NYSE", False),
 ]
 
 
@@ -100,6 +107,33 @@ def linked(text):
     ("The company regained compliance with Nasdaq listing rules.", []),
 ])
 def test_links(text, expected):
+    assert linked(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    # A word that is also a company's name counts among companies the article lists (figures between allowed).
+    ("Magnificent 7 stocks (Apple, Microsoft, Amazon) led.",
+     [("Apple", "AAPL", False, "Apple (NASDAQ: AAPL)"), ("Microsoft", "MSFT", False, "Microsoft (NASDAQ: MSFT)"),
+      ("Amazon", "AMZN", False, "Amazon (NASDAQ: AMZN)")]),
+    ("Weights: Microsoft at 4.5%, Apple at 3.1% and Target at 2%.",
+     [("Microsoft", "MSFT", False, "Microsoft (NASDAQ: MSFT)"), ("Apple", "AAPL", False, "Apple (NASDAQ: AAPL)"),
+      ("Target", "TGT", False, "Target (NYSE: TGT)")]),
+    # ... and where the article names the company as such elsewhere.
+    ("Target Corporation posted results. Later, Target said stores did well.",
+     [("Target", "TGT", False, "Target (NYSE: TGT)"), ("Target", "TGT", False, None)]),
+    # A short name in brackets right after the company's name is that company.
+    ("Taiwan Semiconductor Manufacturing Company (TSMC) will invest.",
+     [("Taiwan Semiconductor Manufacturing", "TSM", False, "Taiwan Semiconductor Manufacturing (NYSE: TSM)"),
+      ("TSMC", "TSM", False, None)]),
+    # A unit of a company (`Amazon Web Services`) names it.
+    ("powered by Amazon Web Services in the cloud", [("Amazon", "AMZN", False, "Amazon (NASDAQ: AMZN)")]),
+    # A small foreign company's one-word name in a story that never mentions its market, an event, an LLC, a town.
+    ("Jack Hammer, Starburst and Cleopatra are classic slot games.", []),
+    ("captured his second Daytona 500 win", []),
+    ("Callan Family Office and Callan LLC are independent advisers.", []),
+    ("an Erickson Senior Living community in Peabody, Mass., from one of Bill's friends", []),
+])
+def test_evidence_beyond_the_name(text, expected):
     assert linked(text) == expected
 
 
