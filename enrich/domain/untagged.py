@@ -9,6 +9,8 @@ companies with one name are linked only when a tag in the article picks one.
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -66,6 +68,17 @@ _CODES = ("AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|
 _PLACE_AFTER = re.compile(rf"^,\s+(?:(?:{_CODES})\b(?!\.?\s*[a-z])|(?:{_STATES}|{_COUNTRIES})\b(?![ \t]+[A-Z])|"
                           rf"(?:{_AP_STATES})\.)")
 _PLACE_BEFORE = re.compile(rf"(?:{_STATES}|(?<![A-Za-z])(?:{_CODES})\.?),[ \t]+$")
+_NEXT_WORD = re.compile(r"[ \t]+(?:&[ \t]+)?([^\W_][\w'’.-]*)")
+_NUMBER_AFTER = re.compile(r"[ \t]+\d")
+_PARTICLE_AFTER = re.compile(r"[ \t]+(?:da|de|di|del|van|von|der|le|la|du)[ \t]+[A-Z]")
+_HYPHEN_AFTER = re.compile(r"-[^\W\d_]")
+_LINE_OPENING = re.compile(r"\n[#*\s]*$")
+_PARTICLE_BEFORE = re.compile(r"(?:^|\s)(?:da|de|di|van|von|der)[ \t]+$")
+_PREV_WORD = re.compile(r"([^\W_][\w'’.-]*)[ \t]+$")
+_QUOTE_BEFORE = re.compile(r"[\"”’][ \t]+$")
+_FIRST_NAME_BEFORE = re.compile(r"(?:^|[\s(])([A-Z][a-z]+)[ \t]+$")
+_WORDS = re.compile(r"[^\W\d_][\w'’-]*")
+_TICKER_AFTER = re.compile(r"\s*\((?:[A-Za-z .]+:\s*)?([A-Z][A-Z.\-]{0,6})\)")
 _PERSON_AFTER = re.compile(r"^,?\s+(?:\w+\s+){0,2}(?:his|her|he|she|himself|herself)\b")
 
 
@@ -130,13 +143,17 @@ def link(text: str, mentions: Sequence[Mention], index: NameIndex) -> list[Compa
     taken = [t.span for t in tagged]
     hits = list(index.find(text))
     people = {text[h.start:h.end].casefold() for h in hits if _after_a_name(text, h.start)}
+    blocked = sorted([*inside, *taken])
+    blocked_starts = [b[0] for b in blocked]
+    lookup = _TagLookup(tagged)
     linked: list[tuple[CompanyMention, tuple[str, str], bool]] = []
     pending: list[NameHit] = []
     brackets: list[NameHit] = []
     for hit in hits:
         if text[hit.start:hit.end].casefold() in people:
             continue  # once written after a first name (`Satoshi Nakamoto`, `Thomas Schaffer`): a person
-        if any(s < hit.end and hit.start < e for s, e in (*inside, *taken)):
+        at = bisect.bisect_left(blocked_starts, hit.end) - 1
+        if any(0 <= i < len(blocked) and blocked[i][0] < hit.end and hit.start < blocked[i][1] for i in (at, at - 1)):
             continue
         term = text[hit.start:hit.end]
         if term in defined:  # (“CiTech” or the “Company”): the article's own short name for a company
@@ -148,12 +165,12 @@ def link(text: str, mentions: Sequence[Mention], index: NameIndex) -> list[Compa
         if text[hit.start - 1:hit.start] == "(" and text[hit.end:hit.end + 1] == ")":
             brackets.append(hit)  # `Taiwan Semiconductor Manufacturing Company (TSMC)`: decided below
             continue
-        outcome = _untagged(text, hit, tagged, as_of)
+        outcome = _untagged(text, hit, lookup, as_of)
         if outcome is _IN_A_LIST:
             pending.append(hit)
         elif outcome is not None:
             linked.append(outcome)
-    listed, pending = _listed_with_others(text, pending, [*taken, *(m.span for m, _, _ in linked)], tagged, as_of)
+    listed, pending = _listed_with_others(text, pending, [*taken, *(m.span for m, _, _ in linked)], lookup, as_of)
     linked += listed
     linked += _named_elsewhere(text, pending, linked, as_of)
     linked += _abbreviations(text, brackets, [*found, *(m for m, _, _ in linked)], as_of)
@@ -175,24 +192,35 @@ _LIST_GAP = re.compile(r"^(?=.*(?:[,;/&]|\band\b|\bor\b))[ \t\d.,;:%$€£()/&+-
 
 
 def _listed_with_others(text: str, pending: Sequence[NameHit], anchors: list[tuple[int, int]],
-                        tagged: Sequence[_Tagged], as_of: str | None
+                        tagged: _TagLookup, as_of: str | None
                         ) -> tuple[list[tuple[CompanyMention, tuple[str, str], bool]], list[NameHit]]:
     """Names that are also ordinary words, linked where the article lists them with companies it names
-    (`Apple, Microsoft and Amazon`): a list of companies says what its other items are."""
+    (`Apple, Microsoft and Amazon`): a list of companies says what its other items are. Sweeps forward and
+    back along the text (twice), so a list's links spread from any company in it, in linear time."""
     done: list[tuple[CompanyMention, tuple[str, str], bool]] = []
-    waiting = list(pending)
-    grew = True
-    while grew and waiting:
-        grew = False
-        for hit in list(waiting):
-            if any(_LIST_GAP.match(text[e:hit.start]) for _, e in anchors if 0 <= hit.start - e <= 30) or any(
-                    _LIST_GAP.match(text[hit.end:s]) for s, _ in anchors if 0 <= s - hit.end <= 30):
-                outcome = _untagged(text, hit, tagged, as_of, listed=True)
-                waiting.remove(hit)
+    waiting = sorted(pending, key=lambda h: h.start)
+    spans = sorted(anchors)
+    for _ in range(2):
+        for forward in (True, False):
+            events = sorted([(s, e, None) for s, e in spans] + [(h.start, h.end, h) for h in waiting],
+                            key=lambda x: x[0], reverse=not forward)
+            near = None  # the nearest anchor behind us in this sweep's direction
+            kept = []
+            for start, end, hit in events:
+                if hit is None:
+                    near = (start, end)
+                    continue
+                gap = (text[near[1]:start] if forward else text[end:near[0]]) if near else None
+                outcome = None
+                if gap is not None and len(gap) <= 30 and _LIST_GAP.match(gap):
+                    outcome = _untagged(text, hit, tagged, as_of, listed=True)
                 if outcome is not None and outcome is not _IN_A_LIST:
                     done.append(outcome)
-                    anchors.append((hit.start, hit.end))
-                    grew = True
+                    spans.append((start, end))
+                    near = (start, end)
+                else:
+                    kept.append(hit)
+            waiting = sorted(kept, key=lambda h: h.start)
     return done, waiting
 
 
@@ -201,14 +229,17 @@ def _named_elsewhere(text: str, pending: Sequence[NameHit], linked: Sequence[tup
                      ) -> list[tuple[CompanyMention, tuple[str, str], bool]]:
     """A name that is also a word, linked where the article names the same company as such elsewhere (`Target
     Corporation ... Target said`): the article has said which it means."""
-    known = {(m.text.casefold(), key): m for m, key, _ in linked}
+    known: dict[tuple[str, str], dict[str, CompanyMention]] = {}
+    for m, key, _ in linked:
+        known.setdefault(key, {}).setdefault(m.text.casefold(), m)
     done = []
     for hit in pending:
         written = text[hit.start:hit.end]
         for entry in _distinct(hit.entries):
             key = (entry.symbol, entry.venue_key)
-            same = known.get((written.casefold(), key)) or next(
-                (m for (name, k), m in known.items() if k == key and name.startswith(written.casefold() + " ")), None)
+            names = known.get(key, {})
+            same = names.get(written.casefold()) or next(
+                (m for name, m in names.items() if name.startswith(written.casefold() + " ")), None)
             if same is not None:
                 finding = f"{written!r} names {entry.company} ({_label(entry)}), as the article does elsewhere"
                 done.append((CompanyMention((hit.start, hit.end), written, same.listing, 0.75, False,
@@ -221,9 +252,13 @@ def _abbreviations(text: str, brackets: Sequence[NameHit], named: Sequence[Compa
                    ) -> list[tuple[CompanyMention, tuple[str, str], bool]]:
     """A name in brackets right after a company's name is that company's short name (`... Company (TSMC)`)."""
     done = []
+    by_end = sorted(named, key=lambda m: m.span[1])
+    ends = [m.span[1] for m in by_end]
     for hit in brackets:
-        before = next((m for m in named if 0 <= hit.start - 1 - m.span[1] <= 10
-                       and not text[m.span[1]:hit.start - 1].strip(" ,.").replace("Company", "").replace(
+        at = bisect.bisect_right(ends, hit.start - 1)
+        near = [m for m in by_end[max(0, at - 3):at] if 0 <= hit.start - 1 - m.span[1] <= 10]
+        before = next((m for m in reversed(near)
+                       if not text[m.span[1]:hit.start - 1].strip(" ,.").replace("Company", "").replace(
                            "Corporation", "").replace("Inc", "").replace("Ltd", "").strip(" ,.")), None)
         if before is None:
             continue
@@ -270,7 +305,7 @@ def _tagged(text: str, mentions: Sequence[Mention]) -> list[_Tagged]:
 _IN_A_LIST = object()  # `_untagged`'s answer for a name that counts only among other companies
 
 
-def _untagged(text: str, hit: NameHit, tagged: Sequence[_Tagged], as_of: str | None, listed: bool = False
+def _untagged(text: str, hit: NameHit, tagged: _TagLookup, as_of: str | None, listed: bool = False
               ) -> tuple[CompanyMention, tuple[str, str], bool] | object | None:
     """A hit outside any tag: linked when it is written as a name, stands alone and, if the name is also
     ordinary text or several companies', when the text says which company it is."""
@@ -279,8 +314,7 @@ def _untagged(text: str, hit: NameHit, tagged: Sequence[_Tagged], as_of: str | N
     if not _written_as_name(written, entries) or not _stands_alone(text, hit.start, hit.end):
         return None
     for entry in entries:  # a company tagged elsewhere in the article: its tag's listing, no suggestion
-        tag = next((t for t in tagged if t.key == (entry.symbol, entry.venue_key)
-                    or _opens(written, t.company)), None)
+        tag = tagged.find(written, (entry.symbol, entry.venue_key))
         if tag is not None:
             evidence = (_note(f"{written!r} is {entry.company}, which the article tags elsewhere: {tag.label}",
                               as_of),)
@@ -318,6 +352,26 @@ def _untagged(text: str, hit: NameHit, tagged: Sequence[_Tagged], as_of: str | N
             (entry.symbol, entry.venue_key), False)
 
 
+class _TagLookup:
+    """The article's tagged companies by listing and by their name's first word (a long article has many)."""
+
+    def __init__(self, tagged: Sequence[_Tagged]):
+        self._by_key: dict[tuple[str, str], _Tagged] = {}
+        self._by_word: dict[str, list[_Tagged]] = {}
+        for t in tagged:
+            self._by_key.setdefault(t.key, t)
+            words = t.company.casefold().replace(",", " ").split()
+            if words:
+                self._by_word.setdefault(words[0], []).append(t)
+
+    def find(self, written: str, key: tuple[str, str]) -> _Tagged | None:
+        """The tag for this listing, or for a company whose name the written name opens."""
+        if key in self._by_key:
+            return self._by_key[key]
+        words = written.casefold().split()
+        return next((t for t in self._by_word.get(words[0], ()) if _opens(written, t.company)), None) if words else None
+
+
 def _opens(written: str, company: str) -> bool:
     """`Mullen` for `Mullen Automotive`: the name is the first words of the tagged company's name."""
     words, theirs = written.casefold().split(), company.casefold().replace(",", " ").split()
@@ -348,23 +402,24 @@ def _stands_alone(text: str, start: int, end: int) -> bool:
     """Not part of a longer proper name, a defined term, a dateline, a person or a product: no capitalised word
     right after (but a legal form or a bracket), none right before (but a sentence opener), no quote before."""
     after = text[end:end + 40]
-    nxt = re.match(r"[ \t]+(?:&[ \t]+)?([^\W_][\w'’.-]*)", after)
+    nxt = _NEXT_WORD.match(after)
     if nxt and nxt.group(1)[0].isupper() and not _LEGAL.match(after) and not _UNIT.match(after):
         return False
     if after.startswith("@") or _PRODUCT_AFTER.match(after) or _PERSON_AFTER.match(after):
         return False
-    if re.match(r"^[ \t]+\d", after):
+    if _NUMBER_AFTER.match(after):
         return False  # `Daytona 500`, `Boeing 747`: an event or a model
-    if re.match(r"^[ \t]+(?:da|de|di|del|van|von|der|le|la|du)[ \t]+[A-Z]", after) or re.match(r"^-[^\W\d_]", after):
+    if _PARTICLE_AFTER.match(after) or _HYPHEN_AFTER.match(after):
         return False  # `Leonardo da Vinci`, `Embry-Riddle`, `adidas-branded`: a longer name, or a brand in use
-    if text[start:end].isupper() and re.match(r"^,\s", after) and re.search(r"(?:^|\n)[#*\s]*$", text[:start]):
+    if text[start:end].isupper() and after[:2] in (", ", ",\t", ",\n") and _LINE_OPENING.search(
+            "\n" + text[max(0, start - 80):start]):
         return False  # `WILMINGTON, NC` opening a line: a dateline
     if _PLACE_AFTER.match(after):
         return False  # `Wilmington, NC`, `Austin, Texas`: a place
     before = text[max(0, start - 40):start]
-    if re.search(r"(?:^|\s)(?:da|de|di|van|von|der)[ \t]+$", before) or _PLACE_BEFORE.search(before):
+    if _PARTICLE_BEFORE.search(before) or _PLACE_BEFORE.search(before):
         return False  # `da Vinci`, `California, Berkeley`: part of a person's or a place's name
-    prev = re.search(r"([^\W_][\w'’.-]*)[ \t]+$", before)
+    prev = _PREV_WORD.search(before)
     if prev and prev.group(1)[0].isupper() and prev.group(1) not in _OPENERS:
         return False
     if before.endswith(("@", "#", "/", ".", "-")):
@@ -377,9 +432,9 @@ def _after_a_name(text: str, start: int) -> bool:
     """Written right after a capitalised word that opens no sentence, or after a nickname in quotes (`Anthony "Amp"
     Elmore`): the rest of a person's name."""
     before = text[max(0, start - 40):start]
-    if re.search(r"[\"”’][ \t]+$", before):
+    if _QUOTE_BEFORE.search(before):
         return True
-    prev = re.search(r"(?:^|[\s(])([A-Z][a-z]+)[ \t]+$", before)
+    prev = _FIRST_NAME_BEFORE.search(before)
     return bool(prev) and prev.group(1) not in _OPENERS and not _title_line(text, start)
 
 
@@ -416,6 +471,7 @@ _MARKET_WORDS = {
 }
 
 
+@functools.lru_cache(maxsize=256)
 def _speaks_of(text: str, venue_key: str) -> bool:
     """The article names the market's country, a city of it or the exchange."""
     venue = VENUES[venue_key]
@@ -425,14 +481,26 @@ def _speaks_of(text: str, venue_key: str) -> bool:
 
 def _sentence_start(text: str, at: int) -> bool:
     """The first word of a sentence, a line or a heading: its capital says nothing."""
-    before = text[:at].rstrip(" \t*#>-")
-    return not before or before[-1] in ".!?:\n\"“”(•"
+    before = text[max(0, at - 40):at].rstrip(" \t*#>-")
+    return at == 0 or not before and at <= 40 or bool(before) and before[-1] in ".!?:\n\"“”(•"
 
 
 def _title_line(text: str, at: int) -> bool:
     """A headline in title case (`Phone Giant Xiaomi Delivers 28,000 EVs`): capitals there say nothing."""
-    line = text[text.rfind("\n", 0, at) + 1:text.find("\n", at) if text.find("\n", at) >= 0 else len(text)]
-    words = re.findall(r"[^\W\d_][\w'’-]*", line)
+    start = text.rfind("\n", max(0, at - 300), at) + 1 if at > 300 else text.rfind("\n", 0, at) + 1
+    end = text.find("\n", at, at + 300)
+    if end < 0:
+        end = len(text) if len(text) - at <= 300 else -1
+    if end < 0 or (start == 0 and at > 300):
+        return False  # no line break within 300 characters: a paragraph, not a headline
+    return _is_title(text[start:end])
+
+
+@functools.lru_cache(maxsize=1024)
+def _is_title(line: str) -> bool:
+    if len(line) > 300:
+        return False  # a paragraph, not a headline
+    words = _WORDS.findall(line)
     return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.6 * len(words)
 
 
@@ -443,7 +511,7 @@ def _context(text: str, start: int, end: int, symbol: str) -> str | None:
         return "legal form"
     if _UNIT.match(after):
         return "a unit of the company follows"
-    ticker = re.match(r"^\s*\((?:[A-Za-z .]+:\s*)?([A-Z][A-Z.\-]{0,6})\)", after)
+    ticker = _TICKER_AFTER.match(after)
     if ticker and symbols.canonical(ticker.group(1)) == symbol:
         return "its ticker follows"
     if _SHARES_BEFORE.search(text[max(0, start - 20):start]):

@@ -42,10 +42,15 @@ class NameTable(NameIndex):
         and each name is searched with a space either side, so the automaton reports whole words only.
         """
         automaton = self._built()
-        padded = f" {_NOT_WORD.sub(' ', text)} "
         hits: list[tuple[int, int, tuple[NameEntry, ...]]] = []
-        for end, (length, entries) in automaton.iter(padded):
-            hits.append((end - length + 1, end - 1, entries))  # the name's span in `text` (the pad shifts by one)
+        size = len(text)
+        for end, (length, entries) in automaton.iter(text):
+            start, stop = end - length + 1, end + 1
+            # Whole words only: no letter or digit right before or after (the automaton finds `Intel` in
+            # `Intelligence` too; case-sensitive keys keep such hits few).
+            if (start and text[start - 1].isalnum()) or (stop < size and text[stop].isalnum()):
+                continue
+            hits.append((start, stop, entries))
         hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
         reach = -1
         for start, stop, entries in hits:
@@ -71,7 +76,7 @@ class NameTable(NameIndex):
             entry = NameEntry(name, kind, company, canonical(symbol), venue, country or None, float(zipf),
                               plain != "0", source, family=plain == "2")
             for written in _cased(name):
-                by_name.setdefault(f" {_NOT_WORD.sub(' ', written)} ", []).append(entry)
+                by_name.setdefault(written, []).append(entry)
         automaton = ahocorasick.Automaton()
         for key, entries in by_name.items():
             automaton.add_word(key, (len(key), tuple(entries)))
@@ -94,8 +99,13 @@ def _cased(name: str) -> set[str]:
     words = name.split()
     title = " ".join(w.lower() if i and w.lower() in _CONNECTORS else w[:1].upper() + w[1:].lower()
                      for i, w in enumerate(words))
-    # Capitals for one-word names only: headlines in capitals are rare, and each variant costs trie nodes.
-    return {name, title, name.upper()} if len(words) == 1 else {name, title}
+    letters = sum(c.isalpha() for c in name)
+    if letters <= 3:
+        return {name.upper()}  # `IBM`, `BP`: an acronym is written in capitals (`Su`, `Cl` would hit in words)
+    variants = {name, title, name.upper()} if len(words) == 1 else {name, title}  # one-word names in capitals too
+    if name.islower() and letters < 5:
+        variants.discard(name)  # `ams`, `init` as written would hit inside `programs`, `initial`
+    return variants
 
 
 @functools.lru_cache(maxsize=1)

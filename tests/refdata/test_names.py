@@ -83,3 +83,20 @@ def test_names_tsv_rebuilds_byte_for_byte(tmp_path):
                    capture_output=True, timeout=300)
     assert (data / NAMES_FILE).read_bytes() == (DATA_DIR / NAMES_FILE).read_bytes()
     assert (data / "MANIFEST.json").read_bytes() == (DATA_DIR / "MANIFEST.json").read_bytes()
+
+
+@pytest.mark.parametrize("unit", [
+    "Apple, Amazon, Microsoft, Target and Meta, ",  # lists of names that are also words
+    "Microsoft (NASDAQ: MSFT) and Apple said. ",  # tags and names
+    "Taiwan Semiconductor Manufacturing Company (TSMC) ",  # short names in brackets
+    "(“CiTech” or the “Company”) CiTech ",  # defined terms
+    "Alpha Beta Gamma Delta Apple ",  # one line of capitals, no line break
+    "Satoshi Nakamoto and Nakamoto ",  # people
+])
+def test_names_on_hostile_text_finish(services, unit):
+    # Liveness only (no timing assertion): 1 MB of one shape; the suite's 120 s timeout is the bound. Each pass
+    # is linear (bench: ~0.4-0.9 us/char whatever the shape); a quadratic step would take hours here.
+    text = (unit * (1_000_000 // len(unit) + 1))[:1_000_000]
+    big = build_services(Settings(market_data="offline", max_text_bytes=5_000_000, max_mentions=100_000))
+    result = enrich(text, big, prices=False, names=True)
+    assert all(text[c.span[0]:c.span[1]] == c.text for c in result.companies)
