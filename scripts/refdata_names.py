@@ -131,7 +131,8 @@ class _Plainness:
         return all(w in self.lower or w in GENERIC for w in words), 0.0
 
 
-def _first_words(rows: dict[tuple[str, str, str], tuple[str, ...]], plainness: _Plainness) -> None:
+def _first_words(rows: dict[tuple[str, str, str], tuple[str, ...]], plainness: _Plainness,
+                 countries: set[str]) -> None:
     """Add the first word of a company's name where people write it alone and it can mean no other company
     (`JPMorgan` for JPMorgan Chase, `Deckers` for Deckers Outdoor, `Geely` for Geely Automobile): no dictionary
     word or place, not common, four letters or more, and no other company's name starts with it. And mark a
@@ -152,6 +153,8 @@ def _first_words(rows: dict[tuple[str, str, str], tuple[str, ...]], plainness: _
         plain, zipf = plainness(first)
         if plain or zipf >= 3.5 or first.casefold() in GENERIC or (first.casefold(), symbol, venue) in rows:
             continue
+        if first.casefold() in countries:
+            continue  # `Namibia` for Namibia Critical Metals: a country first
         if _SPAC.search(row[2]):
             continue  # a blank-cheque company's first word is a brand-new coinage (`Launchpad Cadenza Acquisition`)
         rows[(first.casefold(), symbol, venue)] = (first, "first", *row[2:6], "0", f"{zipf:.2f}", row[8])
@@ -183,7 +186,8 @@ def build(data: Path, entry: Callable[..., dict[str, object]], command: str) -> 
                 plain, zipf = plainness(name)
                 rows[key] = (name, kind, company, symbol, venue, country, "1" if plain else "0", f"{zipf:.2f}",
                              source)
-    _first_words(rows, plainness)
+    countries = {row[5].casefold() for row in rows.values() if row[5]} | {c.casefold() for c in _ISO}
+    _first_words(rows, plainness, countries)
     private = {line.strip().casefold() for line in PRIVATE.read_text(encoding="utf-8").splitlines()
                if line.strip() and not line.startswith("#")}
     for key in [k for k in rows if k[0] in private]:

@@ -10,78 +10,19 @@ companies with one name are linked only when a tag in the article picks one.
 from __future__ import annotations
 
 import bisect
-import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from enrich.domain import namecontext as nc
 from enrich.domain import symbols
 from enrich.domain.model import CompanyListing, CompanyMention, Evidence, Mention
 from enrich.domain.names import names_match
 from enrich.domain.sources import NAME_INDEX
-from enrich.domain.venues import VENUES, by_mic, venue_for
+from enrich.domain.venues import GERMAN_VENUES, VENUES, by_mic, venue_for
 
 SOURCE = NAME_INDEX
-# Legal forms of listed companies (an LLC or LP is private: `Callan LLC` is not Callan JMB Inc.).
-_LEGAL = re.compile(r"^,?\s+(?:Inc|Incorporated|Corp|Corporation|Co|Company|Ltd|Limited|plc|PLC|N\.V|S\.A|"
-                    r"AG|SE|Group|Holdings)\b\.?")
-_SHARES_BEFORE = re.compile(r"(?:shares|stock|stake|units|ADRs?) (?:of|in) $", re.IGNORECASE)
-# What a company does or has, right after its name: `Target reported`, `Apple's shares`, `Shell CEO`.
-_AFTER = re.compile(r"^(?:'s|’s)?\s+(?:shares|stock|stockholders|shareholders|CEO|chief executive|CFO|"
-                    r"announced|announces|reported|reports|said|says|unveiled|unveils|acquired|acquires|"
-                    r"agreed to acquire|completed the acquisition|filed with|quarterly (?:revenue|results|earnings))\b")
-_OPENERS = frozenset({"The", "A", "An", "At", "In", "On", "For", "And", "But", "Or", "With", "By", "From", "To",
-                      "Of", "As", "Like", "While", "When", "After", "Before", "Both", "Including", "Also", "Then",
-                      "Meanwhile", "However", "Rivals", "Shares", "Peers", "Unlike", "Than", "Via", "Through", "If",
-                      "Partners", "Investors", "Analysts", "Watch", "Read", "Note", "Giants", "About", "Later",
-                      "Yesterday", "Today", "Now", "Last", "Earlier", "Recently", "Separately", "Additionally",
-                      "Furthermore", "Moreover", "Currently", "Similarly", "Overall", "Together", "Specifically",
-                      "Instead", "Still", "Notably", "Previously", "Since", "Until", "Under", "Over", "During",
-                      "Where", "Why", "How", "What", "Who", "Whether", "Although", "Because", "So", "Yet", "Here",
-                      "There", "This", "That", "These", "Those", "Its", "Their", "Our", "Your", "My", "His", "Her"})
-# Words after a company's name that make a unit of it, not another name: `Google Cloud`, `Amazon Web Services`.
-_UNIT = re.compile(r"^[ \t]+(?:Cloud|Web Services|Studios|Television|Pictures|Labs|Research|Ventures|Supercenter|"
-                   r"Foundation Models|Pay|Ads|Marketplace|DeepMind)\b")
-_CONNECTORS = frozenset({"of", "and", "&", "de", "the", "for", "la", "du", "des", "und", "y"})
-# A platform or product rather than the company: `Facebook page`, `the Qualys platform`, `Pinterest: https://`.
-_PRODUCT_AFTER = re.compile(r"^(?:'s|’s)?\s*(?:page|pages|account|accounts|app|apps|ads|ad|post|posts|profile|feed|"
-                            r"users|website|site|homepage|search|store|channel|video|videos|platform|handle|group|"
-                            r"community|marketplace|listing|live|shorts|reels|story|stories|blockchain|network|token|"
-                            r"tokens|coin|coins|wallet|ecosystem|mainnet)\b|^\s*:\s*(?:https?://|www\.)",
-                            re.IGNORECASE)
-# Names that are first of all a market, a coin or a material: linked only with a legal form (`Bitcoin Group SE`).
-_BARE_NEVER = frozenset({"bitcoin", "ethereum", "solana", "cardano", "ripple", "dogecoin", "lithium", "quantum",
-                         "uranium", "graphite", "copper", "gold", "silver", "nasdaq", "nyse"})
-_STATES = ("Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Georgia|Hawaii|Idaho|"
-           "Illinois|Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland|Massachusetts|Michigan|Minnesota|"
-           "Mississippi|Missouri|Montana|Nebraska|Nevada|New Hampshire|New Jersey|New Mexico|New York|"
-           "North Carolina|North Dakota|Ohio|Oklahoma|Oregon|Pennsylvania|Rhode Island|South Carolina|South Dakota|"
-           "Tennessee|Texas|Utah|Vermont|Virginia|Washington|West Virginia|Wisconsin|Wyoming|Ontario|Quebec|"
-           "British Columbia|Alberta")
-_COUNTRIES = "England|Scotland|Ireland|Germany|France|Japan|China|India|Israel|Australia"
-_AP_STATES = (r"Ala|Ariz|Ark|Calif|Colo|Conn|Del|Fla|Ga|Ill|Ind|Kan|Ky|La|Md|Mass|Mich|Minn|Miss|Mo|Mont|Neb|Nev|"
-              r"N\.H|N\.J|N\.M|N\.Y|N\.C|N\.D|Okla|Ore|Pa|R\.I|S\.C|S\.D|Tenn|Tex|Vt|Va|Wash|W\.Va|Wis|Wyo|"
-              r"B\.C|Ont|Que|Alta")
-_CODES = ("AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|"
-          "OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC|ON|BC|QC|AB|UK")
-_PLACE_AFTER = re.compile(rf"^,\s+(?:(?:{_CODES})\b(?!\.?\s*[a-z])|(?:{_STATES}|{_COUNTRIES})\b(?![ \t]+[A-Z])|"
-                          rf"(?:{_AP_STATES})\.)")
-_PLACE_BEFORE = re.compile(rf"(?:{_STATES}|(?<![A-Za-z])(?:{_CODES})\.?),[ \t]+$")
-_NEXT_WORD = re.compile(r"[ \t]+(?:&[ \t]+)?([^\W_][\w'’.-]*)")
-_NUMBER_AFTER = re.compile(r"[ \t]+\d")
-_PARTICLE_AFTER = re.compile(r"[ \t]+(?:da|de|di|del|van|von|der|le|la|du)[ \t]+[A-Z]")
-_HYPHEN_AFTER = re.compile(r"-[^\W\d_]")
-_LINE_OPENING = re.compile(r"\n[#*\s]*$")
-_PARTICLE_BEFORE = re.compile(r"(?:^|\s)(?:da|de|di|van|von|der)[ \t]+$")
-_PREV_WORD = re.compile(r"([^\W_][\w'’.-]*)[ \t]+$")
-_QUOTE_BEFORE = re.compile(r"[\"”’][ \t]+$")
-_FIRST_NAME_BEFORE = re.compile(r"(?:^|[\s(])([A-Z][a-z]+)[ \t]+$")
-_WORDS = re.compile(r"[^\W\d_][\w'’-]*")
-_TICKER_AFTER = re.compile(r"\s*\((?:[A-Za-z .]+:\s*)?([A-Z][A-Z.\-]{0,6})\)")
-_PERSON_AFTER = re.compile(r"^,?\s+(?:\w+\s+){0,2}(?:his|her|he|she|himself|herself)\b")
-
-
 @dataclass(frozen=True, slots=True)
 class NameEntry:
     """One way to write one listed company's name, with the company's primary listing."""
@@ -142,7 +83,7 @@ def link(text: str, mentions: Sequence[Mention], index: NameIndex) -> list[Compa
                        (_note(f"the article tags it: {t.label}", None),)) for t in tagged]
     taken = [t.span for t in tagged]
     hits = list(index.find(text))
-    people = {text[h.start:h.end].casefold() for h in hits if _after_a_name(text, h.start)}
+    people = {text[h.start:h.end].casefold() for h in hits if nc.after_a_name(text, h.start)}
     blocked = sorted([*inside, *taken])
     blocked_starts = [b[0] for b in blocked]
     lookup = _TagLookup(tagged)
@@ -186,9 +127,6 @@ def link(text: str, mentions: Sequence[Mention], index: NameIndex) -> list[Compa
     return sorted(found, key=lambda c: c.span)
 
 
-# Between two items of a list: separators, and figures that go with each item (`Caterpillar at 4.55%, RTX`).
-_LIST_GAP = re.compile(r"^(?=.*(?:[,;/&]|\band\b|\bor\b))[ \t\d.,;:%$€£()/&+-]*"
-                       r"(?:\b(?:and|or|at|as well as|plus)\b[ \t\d.,;:%$€£()/&+-]*)*$")
 
 
 def _listed_with_others(text: str, pending: Sequence[NameHit], anchors: list[tuple[int, int]],
@@ -212,7 +150,7 @@ def _listed_with_others(text: str, pending: Sequence[NameHit], anchors: list[tup
                     continue
                 gap = (text[near[1]:start] if forward else text[end:near[0]]) if near else None
                 outcome = None
-                if gap is not None and len(gap) <= 30 and _LIST_GAP.match(gap):
+                if gap is not None and len(gap) <= 30 and nc.LIST_GAP.match(gap):
                     outcome = _untagged(text, hit, tagged, as_of, listed=True)
                 if outcome is not None and outcome is not _IN_A_LIST:
                     done.append(outcome)
@@ -288,7 +226,24 @@ def _defined_terms(text: str, tagged: Sequence[_Tagged]) -> dict[str, _Tagged | 
 
 
 def _tagged(text: str, mentions: Sequence[Mention]) -> list[_Tagged]:
-    """The companies the article's tags name, with their resolved listings."""
+    """The companies the article's tags name, with their resolved listings; a company tagged on several venues
+    (`Denison Mines Corp. (TSX: DML) (NYSE American: DNN)`) links to one: a US exchange first, as names do."""
+    chosen = _tagged_all(text, mentions)
+    best: dict[tuple[int, int], _Tagged] = {}
+    for t in chosen:
+        if t.span not in best or _tag_rank(t) < _tag_rank(best[t.span]):
+            best[t.span] = t
+    return sorted(best.values(), key=lambda t: t.span)
+
+
+def _tag_rank(t: _Tagged) -> int:
+    venue = VENUES[t.key[1]]
+    if venue.is_us and venue.family != "OTC":
+        return 0
+    return 2 if venue.family == "OTC" or venue.key in GERMAN_VENUES else 1
+
+
+def _tagged_all(text: str, mentions: Sequence[Mention]) -> list[_Tagged]:
     out = []
     for m in mentions:
         resolved, tag = m.verdict.resolved, m.tag
@@ -311,7 +266,7 @@ def _untagged(text: str, hit: NameHit, tagged: _TagLookup, as_of: str | None, li
     ordinary text or several companies', when the text says which company it is."""
     written = text[hit.start:hit.end]
     entries = _distinct(hit.entries)
-    if not _written_as_name(written, entries) or not _stands_alone(text, hit.start, hit.end):
+    if not _written_as_name(written, entries) or not nc.stands_alone(text, hit.start, hit.end):
         return None
     for entry in entries:  # a company tagged elsewhere in the article: its tag's listing, no suggestion
         tag = tagged.find(written, (entry.symbol, entry.venue_key))
@@ -322,26 +277,26 @@ def _untagged(text: str, hit: NameHit, tagged: _TagLookup, as_of: str | None, li
     if len(entries) > 1:
         return None  # several companies answer to this name and no tag says which: when in doubt, no link
     entry = entries[0]
-    said = _context(text, hit.start, hit.end, entry.symbol)
+    said = nc.context(text, hit.start, hit.end, entry.symbol)
     acronym = written.isupper() and len(written.replace(" ", "")) <= 5 and entry.source != "curated"
     # `Nasdaq` is the exchange more often than Nasdaq, Inc.; `NFT`, `API`, `CKD` are terms before companies.
     plain = entry.plain or acronym or venue_for(written) is not None
-    if said and said != "legal form" and (venue_for(written) is not None or written.casefold() in _BARE_NEVER):
+    if said and said != "legal form" and (venue_for(written) is not None or written.casefold() in nc.BARE_NEVER):
         said = None  # `Nasdaq stock symbol`, `Bitcoin investors`: the market or the coin, not the company
-    bare_never = venue_for(written) is not None or written.casefold() in _BARE_NEVER
+    bare_never = venue_for(written) is not None or written.casefold() in nc.BARE_NEVER
     if plain and said is None and not bare_never:
-        if listed and not entry.family and (entry.kind != "first" or not _sentence_start(text, hit.start)):
+        if listed and not entry.family and (entry.kind != "first" or not nc.sentence_start(text, hit.start)):
             said = "listed with other companies"
         else:
             return _IN_A_LIST  # also ordinary text: a company only among companies
     if plain and said is None:
         return None  # also ordinary text, and nothing says it is the company here
     if (not said and entry.source != "curated" and " " not in written and not VENUES[entry.venue_key].is_us
-            and not _speaks_of(text, entry.venue_key)):
+            and not nc.speaks_of(text, entry.venue_key)):
         return None  # `Starburst` (SGX), `Daytona` (Tokyo) in a US story: a word before a small foreign company
     if entry.family and said not in ("legal form", "its ticker follows"):
         return None  # `Mitsubishi`, `CVS`: other companies' names open with it
-    if entry.kind == "first" and not said and (_sentence_start(text, hit.start) or _title_line(text, hit.start)):
+    if entry.kind == "first" and not said and (nc.sentence_start(text, hit.start) or nc.title_line(text, hit.start)):
         return None  # `Hyperscale` opening a sentence: a first word alone needs its capital to mean something
     confidence = 0.95 if said == "legal form" else 0.85 if not plain else 0.8 if said else 0.75
     finding = f"{written!r} names {entry.company} ({_label(entry)})"
@@ -395,130 +350,10 @@ def _written_as_name(written: str, entries: Sequence[NameEntry]) -> bool:
     if short and not (len(written) >= 4 and written.istitle() and written.isalpha()):
         return False  # `IBM`, `BMW` only in capitals; a word-like name the SEC writes in capitals (`NIKE`) as `Nike`
     words = written.split()
-    return all(w[0].isupper() or w[0].isdigit() or w.lower() in _CONNECTORS for w in words) and written[0].isupper()
-
-
-def _stands_alone(text: str, start: int, end: int) -> bool:
-    """Not part of a longer proper name, a defined term, a dateline, a person or a product: no capitalised word
-    right after (but a legal form or a bracket), none right before (but a sentence opener), no quote before."""
-    after = text[end:end + 40]
-    nxt = _NEXT_WORD.match(after)
-    if nxt and nxt.group(1)[0].isupper() and not _LEGAL.match(after) and not _UNIT.match(after):
-        return False
-    if after.startswith("@") or _PRODUCT_AFTER.match(after) or _PERSON_AFTER.match(after):
-        return False
-    if _NUMBER_AFTER.match(after):
-        return False  # `Daytona 500`, `Boeing 747`: an event or a model
-    if _PARTICLE_AFTER.match(after) or _HYPHEN_AFTER.match(after):
-        return False  # `Leonardo da Vinci`, `Embry-Riddle`, `adidas-branded`: a longer name, or a brand in use
-    if text[start:end].isupper() and after[:2] in (", ", ",\t", ",\n") and _LINE_OPENING.search(
-            "\n" + text[max(0, start - 80):start]):
-        return False  # `WILMINGTON, NC` opening a line: a dateline
-    if _PLACE_AFTER.match(after):
-        return False  # `Wilmington, NC`, `Austin, Texas`: a place
-    before = text[max(0, start - 40):start]
-    if _PARTICLE_BEFORE.search(before) or _PLACE_BEFORE.search(before):
-        return False  # `da Vinci`, `California, Berkeley`: part of a person's or a place's name
-    prev = _PREV_WORD.search(before)
-    if prev and prev.group(1)[0].isupper() and prev.group(1) not in _OPENERS:
-        return False
-    if before.endswith(("@", "#", "/", ".", "-")):
-        return False  # `@Apple`, `www.apple`, `YXT.com`: a handle or an address
-    quoted = before.endswith(('"', "“", "‘")) and after.startswith(('"', "”", "’"))
-    return not quoted  # `(“CiTech”)`: a defined term (link() decides); `(TSMC)` too
-
-
-def _after_a_name(text: str, start: int) -> bool:
-    """Written right after a capitalised word that opens no sentence, or after a nickname in quotes (`Anthony "Amp"
-    Elmore`): the rest of a person's name."""
-    before = text[max(0, start - 40):start]
-    if _QUOTE_BEFORE.search(before):
-        return True
-    prev = _FIRST_NAME_BEFORE.search(before)
-    return bool(prev) and prev.group(1) not in _OPENERS and not _title_line(text, start)
-
-
-# How an article says where a market is: its country, people or cities, or the exchange's name.
-_MARKET_WORDS = {
-    "CA": r"Canad|Toronto|Vancouver|Montreal|Calgary|Ontario|British Columbia|Quebec|Alberta|TSX|CSE",
-    "GB": r"U\.?K\.?\b|Britain|British|England|English|London|Scotland|AIM\b|LSE\b",
-    "HK": r"Hong Kong|China|Chinese|HKEX",
-    "CN": r"China|Chinese|Shanghai|Shenzhen|Beijing",
-    "JP": r"Japan|Tokyo|Osaka",
-    "DE": r"German|Frankfurt|Munich|Berlin|XETRA|DAX",
-    "FR": r"France|French|Paris",
-    "NL": r"Netherlands|Dutch|Amsterdam",
-    "BE": r"Belgi|Brussels",
-    "CH": r"Switzerland|Swiss|Zurich|Geneva",
-    "AU": r"Australia|Sydney|Melbourne|Perth|ASX",
-    "IN": r"India|Mumbai|Bengaluru|Bangalore|Delhi",
-    "KR": r"Korea|Seoul",
-    "TW": r"Taiwan|Taipei",
-    "IT": r"Ital|Milan",
-    "ES": r"Spain|Spanish|Madrid",
-    "SE": r"Swed|Stockholm",
-    "DK": r"Denmark|Danish|Copenhagen",
-    "FI": r"Finland|Finnish|Helsinki",
-    "NO": r"Norw|Oslo",
-    "ZA": r"South Africa|Johannesburg",
-    "BR": r"Brazil|São Paulo|Sao Paulo",
-    "MX": r"Mexic",
-    "SG": r"Singapore",
-    "IL": r"Israel|Tel Aviv",
-    "NZ": r"New Zealand|Auckland",
-    "IE": r"Ireland|Irish|Dublin",
-    "PT": r"Portugal|Portuguese|Lisbon",
-}
-
-
-@functools.lru_cache(maxsize=256)
-def _speaks_of(text: str, venue_key: str) -> bool:
-    """The article names the market's country, a city of it or the exchange."""
-    venue = VENUES[venue_key]
-    words = _MARKET_WORDS.get(venue.country)
-    return bool(words and re.search(words, text)) or venue.label in text
-
-
-def _sentence_start(text: str, at: int) -> bool:
-    """The first word of a sentence, a line or a heading: its capital says nothing."""
-    before = text[max(0, at - 40):at].rstrip(" \t*#>-")
-    return at == 0 or not before and at <= 40 or bool(before) and before[-1] in ".!?:\n\"“”(•"
-
-
-def _title_line(text: str, at: int) -> bool:
-    """A headline in title case (`Phone Giant Xiaomi Delivers 28,000 EVs`): capitals there say nothing."""
-    start = text.rfind("\n", max(0, at - 300), at) + 1 if at > 300 else text.rfind("\n", 0, at) + 1
-    end = text.find("\n", at, at + 300)
-    if end < 0:
-        end = len(text) if len(text) - at <= 300 else -1
-    if end < 0 or (start == 0 and at > 300):
-        return False  # no line break within 300 characters: a paragraph, not a headline
-    return _is_title(text[start:end])
-
-
-@functools.lru_cache(maxsize=1024)
-def _is_title(line: str) -> bool:
-    if len(line) > 300:
-        return False  # a paragraph, not a headline
-    words = _WORDS.findall(line)
-    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.6 * len(words)
-
-
-def _context(text: str, start: int, end: int, symbol: str) -> str | None:
-    """What in the text says a name is the company here, or None."""
-    after = text[end:end + 60]
-    if _LEGAL.match(after):
-        return "legal form"
-    if _UNIT.match(after):
-        return "a unit of the company follows"
-    ticker = _TICKER_AFTER.match(after)
-    if ticker and symbols.canonical(ticker.group(1)) == symbol:
-        return "its ticker follows"
-    if _SHARES_BEFORE.search(text[max(0, start - 20):start]):
-        return "shares of"
-    if _AFTER.match(after):
-        return "a company verb or noun follows"
-    return None
+    first = words[0] if words else ""
+    camel = len(first) >= 4 and any(c.isupper() for c in first[1:])  # `eBay`, `iRobot`
+    return all(w[0].isupper() or w[0].isdigit() or w.lower() in nc.CONNECTORS for w in words[1:]) and (
+        first[:1].isupper() or first[:1].isdigit() or camel)
 
 
 def _label(entry: NameEntry) -> str:

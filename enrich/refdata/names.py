@@ -4,7 +4,6 @@ Aho-Corasick automaton (pyahocorasick) over every name in the cases a text write
 from __future__ import annotations
 
 import functools
-import re
 import threading
 import time
 from collections.abc import Iterator
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import ahocorasick
 
+from enrich.domain.sources import SEC
 from enrich.domain.symbols import canonical
 from enrich.domain.untagged import NameEntry, NameHit, NameIndex
 from enrich.errors import RefdataError
@@ -26,7 +26,7 @@ class NameTable(NameIndex):
         self._path = path
         self._sha256 = sha256
         self._as_of = as_of
-        self._automaton: ahocorasick.Automaton | None = None
+        self._automata: tuple[ahocorasick.Automaton, ahocorasick.Automaton] | None = None
         self._lock = threading.Lock()
         self.load_ms = 0.0
         self.names = 0
@@ -35,22 +35,18 @@ class NameTable(NameIndex):
         return self._as_of
 
     def find(self, text: str) -> Iterator[NameHit]:
-        """Every indexed name written as a name (see `_cased`) standing as whole words in `text`, the longest where
-        two overlap, in text order.
+        """Every indexed name standing as whole words in `text`, the longest where two overlap, in text order.
 
-        Names and text are folded alike (every character that is not a letter or digit a space, each in its place)
-        and each name is searched with a space either side, so the automaton reports whole words only.
+        Two automata: names as their source writes them (FinanceDatabase, pytickersymbols, the curated short
+        forms) are searched case-sensitively in the cases a text writes names in (see `_cased`); the SEC writes
+        every name in capitals, so its names are searched in the lower-cased text (`JPMORGAN CHASE` must find
+        `JPMorgan Chase`, `BLACKROCK` `BlackRock`), and the linker checks the text's own capitals.
         """
-        automaton = self._built()
+        cased, folded_names = self._built()
         hits: list[tuple[int, int, tuple[NameEntry, ...]]] = []
-        size = len(text)
-        for end, (length, entries) in automaton.iter(text):
-            start, stop = end - length + 1, end + 1
-            # Whole words only: no letter or digit right before or after (the automaton finds `Intel` in
-            # `Intelligence` too; case-sensitive keys keep such hits few).
-            if (start and text[start - 1].isalnum()) or (stop < size and text[stop].isalnum()):
-                continue
-            hits.append((start, stop, entries))
+        _whole_words(text, cased.iter(text), hits)
+        folded = _fold(text)
+        _whole_words(folded, folded_names.iter(folded), hits)
         hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
         reach = -1
         for start, stop, entries in hits:
@@ -58,35 +54,59 @@ class NameTable(NameIndex):
                 reach = stop
                 yield NameHit(start, stop, entries)
 
-    def _built(self) -> ahocorasick.Automaton:
-        if self._automaton is None:
+    def _built(self) -> tuple[ahocorasick.Automaton, ahocorasick.Automaton]:
+        if self._automata is None:
             with self._lock:
-                if self._automaton is None:
-                    self._automaton = self._build()
-        return self._automaton
+                if self._automata is None:
+                    self._automata = self._build()
+        return self._automata
 
-    def _build(self) -> ahocorasick.Automaton:
+    def _build(self) -> tuple[ahocorasick.Automaton, ahocorasick.Automaton]:
         started = time.perf_counter()
         try:
             rows = snap.read_rows(self._path, NAMES_COLUMNS, self._sha256)
         except (OSError, ValueError) as exc:
             raise RefdataError(f"reading {self._path.name}: {exc}") from exc
-        by_name: dict[str, list[NameEntry]] = {}
+        cased: dict[str, list[NameEntry]] = {}
+        folded: dict[str, list[NameEntry]] = {}
         for name, kind, company, symbol, venue, country, plain, zipf, source in rows:
             entry = NameEntry(name, kind, company, canonical(symbol), venue, country or None, float(zipf),
                               plain != "0", source, family=plain == "2")
-            for written in _cased(name):
-                by_name.setdefault(written, []).append(entry)
-        automaton = ahocorasick.Automaton()
-        for key, entries in by_name.items():
-            automaton.add_word(key, (len(key), tuple(entries)))
-        automaton.make_automaton()
-        self.names = len(by_name)
+            if name.isupper() and source == SEC and sum(c.isalpha() for c in name) > 3:
+                folded.setdefault(_fold(name), []).append(entry)
+            else:
+                for written in _cased(name):
+                    cased.setdefault(written, []).append(entry)
+        automata = []
+        for keys in (cased, folded):
+            automaton = ahocorasick.Automaton()
+            for key, entries in keys.items():
+                automaton.add_word(key, (len(key), tuple(entries)))
+            automaton.make_automaton()
+            automata.append(automaton)
+        self.names = len(cased) + len(folded)
         self.load_ms = (time.perf_counter() - started) * 1000
-        return automaton
+        return automata[0], automata[1]
 
 
-_NOT_WORD = re.compile(r"[\W_]")
+def _whole_words(text: str, found: Iterator[tuple[int, tuple[int, tuple[NameEntry, ...]]]],
+                 hits: list[tuple[int, int, tuple[NameEntry, ...]]]) -> None:
+    """Keep the matches that are whole words: no letter or digit right before or after (an automaton finds
+    `Intel` in `Intelligence` too)."""
+    size = len(text)
+    for end, (length, entries) in found:
+        start, stop = end - length + 1, end + 1
+        if (start and text[start - 1].isalnum()) or (stop < size and text[stop].isalnum()):
+            continue
+        hits.append((start, stop, entries))
+
+
+def _fold(text: str) -> str:
+    """Lower case with curly apostrophes straight (`Macy’s` as the SEC's `MACY'S`), each character in its place."""
+    folded = text.lower()
+    if len(folded) != len(text):
+        folded = "".join(c if len(low := c.lower()) != 1 else low for c in text)
+    return folded.replace("’", "'")
 
 
 _CONNECTORS = frozenset({"of", "and", "de", "the", "for", "la", "du", "des", "und", "y", "et", "e", "da", "do"})

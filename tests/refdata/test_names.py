@@ -62,9 +62,9 @@ def test_without_names_there_is_no_companies_key(services):
 def test_the_index_is_built_on_first_search_only():
     entry = json.loads((DATA_DIR / "MANIFEST.json").read_text(encoding="utf-8"))["files"][NAMES_FILE]
     table = NameTable(DATA_DIR / NAMES_FILE, entry["sha256"], entry["as_of"])
-    assert table._automaton is None
+    assert table._automata is None
     hits = list(table.find("Shares of Baidu rose; ÅNGSTRÖM İstanbul Tencent."))
-    assert table._automaton is not None and table.names > 10_000
+    assert table._automata is not None and table.names > 10_000
     assert [h.entries[0].symbol for h in hits if h.entries[0].name in ("Baidu", "Tencent")] == ["BIDU", "0700"]
     text = "İİİ Tencent"  # lower() lengthens `İ`: spans must still index the original text
     (hit,) = [h for h in table.find(text) if h.entries[0].name == "Tencent"]
