@@ -48,7 +48,9 @@ _STATES = ("Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Dela
            "North Carolina|North Dakota|Ohio|Oklahoma|Oregon|Pennsylvania|Rhode Island|South Carolina|South Dakota|"
            "Tennessee|Texas|Utah|Vermont|Virginia|Washington|West Virginia|Wisconsin|Wyoming|Ontario|Quebec|"
            "British Columbia|Alberta")
-_COUNTRIES = "England|Scotland|Ireland|Germany|France|Japan|China|India|Israel|Australia"
+_COUNTRIES = ("England|Scotland|Ireland|Germany|France|Japan|China|India|Israel|Australia|Spain|Italy|Canada|Mexico|"
+              "Brazil|Switzerland|Netherlands|Sweden|Norway|Denmark|Finland|Belgium|Austria|Portugal|Poland|Korea|"
+              "South Korea|Taiwan|Singapore|Argentina|Chile|Peru|Colombia|South Africa|New Zealand|Greece|Turkey")
 _AP_STATES = (r"Ala|Ariz|Ark|Calif|Colo|Conn|Del|Fla|Ga|Ill|Ind|Kan|Ky|La|Md|Mass|Mich|Minn|Miss|Mo|Mont|Neb|Nev|"
               r"N\.H|N\.J|N\.M|N\.Y|N\.C|N\.D|Okla|Ore|Pa|R\.I|S\.C|S\.D|Tenn|Tex|Vt|Va|Wash|W\.Va|Wis|Wyo|"
               r"B\.C|Ont|Que|Alta")
@@ -59,7 +61,7 @@ _PLACE_AFTER = re.compile(rf"^,\s+(?:(?:{_CODES})\b(?!\.?\s*[a-z])|(?:{_STATES}|
 _PLACE_BEFORE = re.compile(rf"(?:{_STATES}|(?<![A-Za-z])(?:{_CODES})\.?),[ \t]+$")
 _NEXT_WORD = re.compile(r"[ \t]+(?:&[ \t]+)?([^\W_][\w'’.-]*)")
 _NUMBER_AFTER = re.compile(r"[ \t]+\d")
-_PARTICLE_AFTER = re.compile(r"[ \t]+(?:da|de|di|del|van|von|der|le|la|du)[ \t]+[A-Z]")
+_PARTICLE_AFTER = re.compile(r"[ \t]+(?:da|de|di|del|van|von|der|le|la|du|of)[ \t]+[A-Z]")  # `Citi of Books`
 _HYPHEN_AFTER = re.compile(r"-[^\W\d_]")
 _LINE_OPENING = re.compile(r"\n[#*\s]*$")
 _PARTICLE_BEFORE = re.compile(r"(?:^|\s)(?:da|de|di|van|von|der)[ \t]+$")
@@ -82,7 +84,7 @@ def stands_alone(text: str, start: int, end: int) -> bool:
     nxt = _NEXT_WORD.match(after)
     if nxt and nxt.group(1)[0].isupper() and not _LEGAL.match(after) and not _UNIT.match(after):
         return False
-    if after.startswith("@") or _PRODUCT_AFTER.match(after) or _PERSON_AFTER.match(after):
+    if after.startswith(("@", "+")) or _PRODUCT_AFTER.match(after) or _PERSON_AFTER.match(after):
         return False
     if _NUMBER_AFTER.match(after):
         return False  # `Daytona 500`, `Boeing 747`: an event or a model
