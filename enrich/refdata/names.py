@@ -72,7 +72,10 @@ class NameTable(NameIndex):
         for name, kind, company, symbol, venue, country, plain, zipf, source in rows:
             entry = NameEntry(name, kind, company, canonical(symbol), venue, country or None, float(zipf),
                               plain != "0", source, family=plain == "2")
-            if name.isupper() and source == SEC and sum(c.isalpha() for c in name) > 3:
+            # A one-word SEC name that is also a word (`TARGET`) would hit every lower-case `target`: its usual
+            # cases are enough; other all-capital SEC names may be written in any case (`BlackRock`).
+            if name.isupper() and source == SEC and sum(c.isalpha() for c in name) > 3 and (
+                    " " in name or plain == "0"):
                 folded.setdefault(_fold(name), []).append(entry)
             else:
                 for written in _cased(name):
