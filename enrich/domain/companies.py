@@ -34,7 +34,7 @@ _SENTENCE_END = ".!?:;"
 _ABBREVIATION = re.compile(r"^(?:[A-Z]\.)+$")
 _SHORT_FORMS = frozenset({"co.", "corp.", "inc.", "ltd.", "bros.", "mr.", "mrs.", "ms.", "dr.", "st.", "jr.", "sr.",
                           "no.", "intl.", "int'l.", "mfg.", "cos.", "assn.", "hldgs.", "grp.", "plc.", "mt.", "ft."})
-_CUT = re.compile(r"[)\]–—]")
+_CUT = re.compile(r"[)\]）】–—]")
 
 
 def _is_name_word(token: str) -> bool:
@@ -109,8 +109,9 @@ def _paragraph_floor(text: str, end: int) -> tuple[int, bool]:
     return floor, floor > 0
 
 
-def company_before(text: str, opener: int) -> tuple[str, tuple[int, int]] | None:
-    """The name written right before the tag's opening bracket, with its span; None when there is none."""
+def company_before(text: str, opener: int, after: int = 0) -> tuple[str, tuple[int, int]] | None:
+    """The name written right before the tag's opening bracket, with its span; None when there is none. It starts at
+    `after` or later: a name never takes in the text of the tag before it (`NYSE:IBM and Acme Corp (NYSE: ACME)`)."""
     end = opener
     while end > 0 and text[end - 1] in _SPACES:
         end -= 1
@@ -118,16 +119,18 @@ def company_before(text: str, opener: int) -> tuple[str, tuple[int, int]] | None
         end -= 1
     if end and text[end - 1] in "’'" and end > 1 and text[end - 2] in "sS":
         end -= 1  # `Nightfood Holdings’ (OTCQB: NGTF)`
-    if end == 0:
+    if end <= after:
         return None
     link = _markdown_link_text(text, end)
-    if link is not None:
+    if link is not None and link[0] >= after:
         start, stop = link
         name = text[start:stop].strip("*_ ")
         return (name, (text.index(name, start), text.index(name, start) + len(name))) if name else None
     if "\u3400" <= text[end - 1] <= "\u9fff":
         return _cjk_name(text, end)
     floor, cut = _paragraph_floor(text, end)
+    if floor < after:
+        floor, cut = after, False  # `)Acme (`: the words from the previous tag's end, its closer cut off below
     tokens = _tokens(text, floor, end, cut=cut)
     chosen: list[tuple[int, int, str]] = []
     for start, stop, token in reversed(tokens):

@@ -88,7 +88,7 @@ def _venue_ending_at(text: str, end: int) -> _VenueHit | None:
             continue
         start = end - len(candidate)
         before = text[start - 1] if start else ""
-        if before in "@." or (before and before.isalnum()):
+        if before and (before in "@." or before.isalnum()):  # ("" is in every string: a label may open the text)
             return None
         return _VenueHit(key, start, end)
     return None
@@ -273,7 +273,8 @@ def extract(text: str, limit: int | None = None) -> list[Tag]:
         colon = colon_match.start()
         if colon < consumed or text.startswith("//", colon + 1):
             continue
-        venues = _venues_before_colon(text, colon)
+        # A label list never reaches back into the last group (`(NASDAQ:IBM/OTCID, NYSE: IBM)`: OTCID is its text).
+        venues = [v for v in _venues_before_colon(text, colon) if v.start >= consumed]
         if not venues:
             continue
         parts, end, closer = _parse_group(text, venues, colon)
@@ -296,7 +297,7 @@ def extract(text: str, limit: int | None = None) -> list[Tag]:
             if last_close >= 0 and not text[last_close + 1:opener].strip(_SPACES):
                 company = last_company  # `SolarBank (NASDAQ: SUUN) (FSE: GY2)`: the same company
             else:
-                company = company_before(text, opener)
+                company = company_before(text, opener, after=consumed)
         group_id += 1
         for part in parts:
             for venue in part.venues:

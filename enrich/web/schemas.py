@@ -24,6 +24,15 @@ class StrictBoolean(fields.Boolean):
         return value
 
 
+class _Pattern(validate.Regexp):
+    """A pattern as /openapi.json documents it: `$` ends the string (Python's `$` also matches before a final `\n`)."""
+
+    def __call__(self, value: str) -> str:
+        if value.endswith("\n"):
+            raise ValidationError(self._format_error(value))
+        return super().__call__(value)
+
+
 class _Date(fields.Date):
     """An ISO date, YYYY-MM-DD, loaded as that string (the form the use case takes) by the one rule for dates."""
 
@@ -53,7 +62,7 @@ class EnrichRequest(Schema):
 class TickerPath(Schema):
     """The symbol in GET /v1/tickers/{symbol}."""
 
-    symbol = fields.String(required=True, validate=validate.Regexp(SYMBOL, error="not a ticker symbol"),
+    symbol = fields.String(required=True, validate=_Pattern(SYMBOL, error="not a ticker symbol"),
                            metadata={"description": "as written: MSFT, BRK.B, 1810, Meta", "example": "MSFT"})
 
 
