@@ -280,10 +280,11 @@ def _untagged(text: str, hit: NameHit, tagged: _TagLookup, as_of: str | None, li
     said = nc.context(text, hit.start, hit.end, entry.symbol)
     acronym = written.isupper() and len(written.replace(" ", "")) <= 5 and entry.source != "curated"
     # `Nasdaq` is the exchange more often than Nasdaq, Inc.; `NFT`, `API`, `CKD` are terms before companies.
-    plain = entry.plain or acronym or venue_for(written) is not None
-    if said and said != "legal form" and (venue_for(written) is not None or written.casefold() in nc.BARE_NEVER):
+    exchange = venue_for(written) is not None
+    plain = entry.plain or acronym or exchange
+    bare_never = exchange or written.casefold() in nc.BARE_NEVER
+    if said and said != "legal form" and bare_never:
         said = None  # `Nasdaq stock symbol`, `Bitcoin investors`: the market or the coin, not the company
-    bare_never = venue_for(written) is not None or written.casefold() in nc.BARE_NEVER
     if plain and said is None and not bare_never:
         if listed and not entry.family and (entry.kind != "first" or not nc.sentence_start(text, hit.start)):
             said = "listed with other companies"

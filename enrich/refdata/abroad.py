@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -66,12 +66,7 @@ class Abroad:
             return []
         keys = {tokens[0], _first_word(name)}
         for venue in self._home_order():
-            index = self._names.get(venue)
-            if index is None:
-                with self._lock:
-                    index = self._names.get(venue)
-                    if index is None:
-                        index = self._names[venue] = self._name_index(venue)
+            index = self._once(self._names, venue, self._name_index)
             scored = [(names_match(name, x.name or ""), x) for k in keys if k for x in index.get(k, ())]
             found = [x for score, x in sorted(scored, key=lambda p: -p[0]) if score >= 0.7]
             if found:
@@ -92,13 +87,17 @@ class Abroad:
         return index
 
     def _table(self, venue: str) -> dict[str, tuple[Listing, ...]]:
-        table = self._tables.get(venue)
-        if table is None:
+        return self._once(self._tables, venue, self._read)
+
+    def _once(self, cache: dict[str, Any], venue: str, build: Callable[[str], Any]) -> Any:
+        """cache[venue], built by `build(venue)` the first time, once however many threads ask at once."""
+        found = cache.get(venue)
+        if found is None:
             with self._lock:
-                table = self._tables.get(venue)
-                if table is None:
-                    table = self._tables[venue] = self._read(venue)
-        return table
+                found = cache.get(venue)
+                if found is None:
+                    found = cache[venue] = build(venue)
+        return found
 
     def _read(self, venue: str) -> dict[str, tuple[Listing, ...]]:
         name = f"{NONUS_DIR}/{venue}.tsv"
