@@ -11,6 +11,7 @@ from pathlib import Path
 from enrich.errors import ConfigError
 
 MARKET_DATA_CHOICES = ("yfinance", "offline")
+FRONT_CHOICES = ("nginx", "none")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 RATE_WINDOWS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 _RATE = re.compile(r"^\s*(\d{1,9})\s*/\s*([a-z]+?)s?\s*$")
@@ -107,6 +108,9 @@ class Settings:
     web_concurrency: int = 2
     web_threads: int = 4
     max_body_bytes: int = 1024 * 1024
+    front: str = "nginx"  # what `serve` puts before gunicorn: nginx buffers slow clients; none: gunicorn bare
+    client_timeout_s: int = 10  # the front cuts a client that sends its request (or reads its answer) slower
+    trusted_proxies: int = 0  # proxies before the service's own front that append X-Forwarded-For
     api_keys: tuple[str, ...] = ()  # sha256 hex digests of the accepted keys; empty: no key needed
     rate_limit: tuple[int, int] | None = None  # (requests, window in seconds) per key, or per client address
     cors_origins: tuple[str, ...] = ()
@@ -141,6 +145,9 @@ class Settings:
             web_concurrency=_int(env, "WEB_CONCURRENCY", default["web_concurrency"]),
             web_threads=_int(env, "ENRICH_WEB_THREADS", default["web_threads"]),
             max_body_bytes=_int(env, "ENRICH_MAX_BODY_BYTES", default["max_body_bytes"]),
+            front=_choice(env, "ENRICH_FRONT", default["front"], FRONT_CHOICES),
+            client_timeout_s=_int(env, "ENRICH_CLIENT_TIMEOUT_S", default["client_timeout_s"]),
+            trusted_proxies=_int(env, "ENRICH_TRUSTED_PROXIES", default["trusted_proxies"], minimum=0),
             api_keys=_list(env, "ENRICH_API_KEYS", _SHA256, "sha256 hex digests (python -m enrich apikey)", True),
             rate_limit=_rate(env, "ENRICH_RATE_LIMIT"),
             cors_origins=_list(env, "ENRICH_CORS_ORIGINS", _ORIGIN, "origins like https://example.com, or *"),
