@@ -117,6 +117,8 @@ def options(argv: Sequence[str] | None) -> argparse.Namespace:
                         help=f"ENRICH_WEB_THREADS, threads per worker (default: {defaults.web_threads})")
     parser.add_argument("--log-level", default=defaults.log_level, choices=("DEBUG", "INFO", "WARNING", "ERROR"),
                         help=f"the server's ENRICH_LOG_LEVEL (default: {defaults.log_level}: a line per /v1 request)")
+    parser.add_argument("--front", default=defaults.front, choices=("nginx", "none"),
+                        help=f"ENRICH_FRONT: nginx before gunicorn, or gunicorn alone (default: {defaults.front})")
     parser.add_argument("--server-log", type=Path, help="keep the server's log here (default: a temporary file)")
     parser.add_argument("--balance", type=float, default=0.6,
                         help="flag runs where a worker used less than this share of another's CPU (default: 0.6)")
@@ -160,7 +162,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         gunicorn = http_server.spawn(environment(args, port, fake, server), log)
         if not http_server.wait_ready(gunicorn, log, port, args.workers):
             return 1
-        b = Load(args, wrk, port, gunicorn.pid, server.process.pid if server.process else None, scripts, log)
+        b = Load(args, wrk, port, http_server.gunicorn_master(gunicorn.pid),
+                 server.process.pid if server.process else None, scripts, log, http_server.front_pids(gunicorn.pid))
         run_sections(b, fake, server.url, body, started)
     finally:
         if gunicorn is not None:
@@ -228,7 +231,7 @@ def environment(args: argparse.Namespace, port: int, fake: Any, server: Any) -> 
     env.update({"HOST": HOST, "PORT": str(port), "WEB_CONCURRENCY": str(args.workers),
                 "ENRICH_WEB_THREADS": str(args.web_threads), "ENRICH_MARKET_DATA": "yfinance",
                 "ENRICH_YAHOO_BASE_URL": fake.base_url, "REDIS_URL": server.url,
-                "ENRICH_LOG_LEVEL": args.log_level})
+                "ENRICH_LOG_LEVEL": args.log_level, "ENRICH_FRONT": args.front})
     return env
 
 
@@ -245,9 +248,10 @@ def print_header(args: argparse.Namespace, wrk: str, port: int, fake: Any, serve
     header("HTTP API benchmark (python -m bench.http_load)", cpus=" (wrk, gunicorn, Redis and the fake Yahoo share "
            f"them); load average {' '.join(Path('/proc/loadavg').read_text().split()[:3])} at the start")
     print(f"  wrk:      {wrk_version} ({wrk})")
-    print(f"  server:   gunicorn {gunicorn_package.__version__} by `python -m enrich serve` on {HOST}:{port}: "
-          f"WEB_CONCURRENCY={args.workers} workers × ENRICH_WEB_THREADS={args.web_threads} threads (gthread), "
-          f"preloaded; ENRICH_LOG_LEVEL={args.log_level}, log to {log}")
+    front = "nginx in front, gunicorn on a Unix socket" if args.front == "nginx" else "gunicorn alone"
+    print(f"  server:   gunicorn {gunicorn_package.__version__} by `python -m enrich serve` on {HOST}:{port} "
+          f"({front}): WEB_CONCURRENCY={args.workers} workers × ENRICH_WEB_THREADS={args.web_threads} threads "
+          f"(gthread), preloaded; ENRICH_LOG_LEVEL={args.log_level}, log to {log}")
     print(f"  prices:   ENRICH_MARKET_DATA=yfinance, the fake Yahoo on {fake.base_url} (any symbol answered, no "
           f"delay), REDIS_URL={server.url} (throwaway redis-server {redis_version})")
     print(f"  article:  {len(ARTICLE.encode())} bytes ({len(body)} bytes of JSON body), POST {ENRICH_PATH} "

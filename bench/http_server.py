@@ -47,6 +47,30 @@ def spawn(env: Mapping[str, str], log: Path) -> subprocess.Popen:
                                 stderr=subprocess.STDOUT, start_new_session=True)
 
 
+def gunicorn_master(serve: int) -> int:
+    """The gunicorn master under `python -m enrich serve`: its child running gunicorn behind the nginx front, or
+    `serve` itself (with ENRICH_FRONT=none it becomes gunicorn)."""
+    for pid in [serve, *children(serve)]:
+        try:
+            if b"gunicorn" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                return pid
+        except OSError:
+            continue
+    return serve
+
+
+def front_pids(serve: int) -> list[int]:
+    """nginx's master and workers under `serve` (none with ENRICH_FRONT=none)."""
+    found = []
+    for pid in children(serve):
+        try:
+            if Path(f"/proc/{pid}/comm").read_text().strip() == "nginx":
+                found += [pid, *children(pid)]
+        except OSError:
+            continue
+    return found
+
+
 def wait_ready(gunicorn: subprocess.Popen, log: Path, port: int, workers: int) -> bool:
     """Whether /readyz said 200 within 120 s (then wait for every worker); if not, the log's tail is printed."""
     deadline = time.monotonic() + 120
@@ -61,17 +85,18 @@ def wait_ready(gunicorn: subprocess.Popen, log: Path, port: int, workers: int) -
             print("FAILED: gunicorn did not become ready:\n" + "\n".join(tail))
             return False
         time.sleep(0.1)
-    while len(children(gunicorn.pid)) < workers and time.monotonic() < deadline:
+    while len(children(gunicorn_master(gunicorn.pid))) < workers and time.monotonic() < deadline:
         time.sleep(0.05)
     return True
 
 
 def stop(process: subprocess.Popen, grace_s: float = 30.0) -> None:
-    """SIGTERM the gunicorn master (graceful: workers finish their requests), wait; SIGKILL what is left."""
+    """SIGTERM `serve` (graceful: nginx and gunicorn's workers finish their requests), wait; SIGKILL what is left."""
     if process.poll() is not None:
         print(f"  gunicorn had already exited with {process.returncode}")
         return
-    workers = children(process.pid)
+    master = gunicorn_master(process.pid)
+    workers = [*children(master), *front_pids(process.pid), *([master] if master != process.pid else [])]
     started = time.perf_counter()
     process.send_signal(signal.SIGTERM)
     try:
@@ -85,7 +110,7 @@ def stop(process: subprocess.Popen, grace_s: float = 30.0) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
     print()
-    print(f"Shutdown: SIGTERM to gunicorn; the master exited with {code} after {time.perf_counter() - started:.1f} s"
+    print(f"Shutdown: SIGTERM to `serve`; it exited with {code} after {time.perf_counter() - started:.1f} s"
           + (f"; workers left behind and killed: {left}" if left else "; no worker left behind"))
 
 

@@ -158,15 +158,17 @@ class Load:
     """The processes under test and the means to load them."""
 
     def __init__(self, args: argparse.Namespace, wrk: str, port: int, master: int, redis_pid: int | None,
-                 scripts: Mapping[str, Path], log: Path) -> None:
+                 scripts: Mapping[str, Path], log: Path, front: Sequence[int] = ()) -> None:
         self.args, self.wrk, self.port, self.master, self.redis_pid = args, wrk, port, master, redis_pid
-        self.scripts, self.log = scripts, log
+        self.scripts, self.log, self.front = scripts, log, list(front)
 
     def url(self, path: str) -> str:
         return f"http://{HOST}:{self.port}{path}"
 
     def processes(self) -> dict[str, list[int]]:
         groups = {"workers": children(self.master), "master": [self.master]}
+        if self.front:
+            groups["front"] = self.front
         if self.redis_pid:
             groups["redis"] = [self.redis_pid]
         return groups
@@ -224,9 +226,11 @@ def show_run(run: Run, index: int | str) -> None:
 def other_cpu(runs: Sequence[Run]) -> str:
     """The most the master, this process (the fake Yahoo) and the rest of the machine used in any run."""
     master = max(r.cpu.get("master", 0.0) for r in runs)
+    front = max(r.cpu.get("front", 0.0) for r in runs)
     own = max(r.cpu.get("bench", 0.0) for r in runs)
     other = max(r.cpu.get("other", 0.0) for r in runs)
-    line = (f"  (in any run, at most: gunicorn master {master:.2f} cores, this process with the fake Yahoo "
+    line = (f"  (in any run, at most: gunicorn master {master:.2f} cores, the nginx front {front:.2f}, this process "
+            f"with the fake Yahoo "
             f"{max(0.0, own):.2f}, all other processes of the machine {other:.2f}: the `other` column)")
     if other > 0.2:
         line += (f"\n  NOISY: other processes used up to {other:.2f} of the {os.cpu_count()} CPUs during a run: the "

@@ -1,10 +1,12 @@
-"""gunicorn's configuration, from the same Settings as the app: `gunicorn -c config/gunicorn.py` (the Procfile).
+"""gunicorn's configuration, from the same Settings as the app, for `python -m enrich serve` (the Procfile).
 
-Binds HOST:PORT (default 127.0.0.1:8000) with WEB_CONCURRENCY workers of ENRICH_WEB_THREADS threads (gthread). The app
-is preloaded: the reference index loads once in the master and the forked workers share it (copy-on-write), and a
-bad setting stops the server before any worker starts. Prometheus runs in multiprocess mode: every worker writes its
-samples under PROMETHEUS_MULTIPROC_DIR (a fresh temporary folder unless given; emptied at start) and a scrape of
-any worker reports the sum. GUNICORN_CMD_ARGS can still override anything here (e.g. "--timeout 60").
+Binds the Unix socket `serve` gives it behind its nginx front (ENRICH_FRONT=nginx, the default), or HOST:PORT
+(default 127.0.0.1:8000) with ENRICH_FRONT=none; WEB_CONCURRENCY workers of ENRICH_WEB_THREADS threads (gthread).
+The app is preloaded: the reference index loads once in the master and the forked workers share it
+(copy-on-write), and a bad setting stops the server before any worker starts. Prometheus runs in multiprocess
+mode: every worker writes its samples under PROMETHEUS_MULTIPROC_DIR (a fresh temporary folder unless given;
+emptied at start) and a scrape of any worker reports the sum. GUNICORN_CMD_ARGS can still override anything here
+(e.g. "--timeout 60").
 """
 
 import os
@@ -32,8 +34,14 @@ for _stale in _metrics_dir.glob("*.db"):  # samples of an earlier run would be a
     _stale.unlink()
 
 wsgi_app = "enrich.web:create_app()"
-_host = settings.host.strip("[]")
-bind = [f"[{_host}]:{settings.port}" if ":" in _host else f"{_host}:{settings.port}"]  # IPv6 in brackets
+if settings.front == "none":
+    _host = settings.host.strip("[]")
+    bind = [f"[{_host}]:{settings.port}" if ":" in _host else f"{_host}:{settings.port}"]  # IPv6 in brackets
+elif os.environ.get("ENRICH_UPSTREAM_SOCKET"):  # `python -m enrich serve` runs nginx on HOST:PORT in front
+    bind = [f"unix:{os.environ['ENRICH_UPSTREAM_SOCKET']}"]
+else:  # the app would trust an X-Forwarded-For entry that no front wrote
+    sys.exit("error: ENRICH_FRONT=nginx: start the web server with `python -m enrich serve` (nginx in front of "
+             "gunicorn), or set ENRICH_FRONT=none to run gunicorn alone on HOST:PORT")
 workers = settings.web_concurrency
 worker_class = "gthread"
 threads = settings.web_threads

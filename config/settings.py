@@ -54,7 +54,9 @@ def _url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | N
         return None
     scheme, sep, rest = raw.partition("://")
     if not sep or scheme.lower() not in schemes or not rest:
-        raise ConfigError(f"{name} must be a URL starting with {' or '.join(s + '://' for s in schemes)}, not {raw!r}")
+        shown = re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", raw)  # a password never reaches a terminal or a log
+        starts = " or ".join(s + "://" for s in schemes)
+        raise ConfigError(f"{name} must be a URL starting with {starts}, not {shown!r}")
     return raw.rstrip("/")
 
 

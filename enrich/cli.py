@@ -184,8 +184,7 @@ def _refdata(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from enrich.web.serve import serve
 
-    serve()  # becomes gunicorn; returns only by raising
-    return EXIT_OK
+    return serve()  # with ENRICH_FRONT=none it becomes gunicorn and never returns
 
 
 def _apikey(args: argparse.Namespace) -> int:

@@ -30,6 +30,7 @@ class Child:
     name: str
     process: subprocess.Popen
     log: Path | None = None  # where its output goes when not to the terminal
+    stop_signal: int = signal.SIGTERM  # what asks it to stop gracefully
 
     @property
     def pid(self) -> int:
@@ -75,7 +76,8 @@ def _die_with_parent(parent: int) -> Callable[[], None] | None:
 class Stack:
     """The child processes, started in order and stopped in reverse; a signal asks for a stop."""
 
-    def __init__(self) -> None:
+    def __init__(self, say: Callable[[str], None] | None = None) -> None:
+        self.say = say or _to_stderr  # how the stack tells its operator what it does
         self.children: list[Child] = []
         self.signalled: int | None = None
         self.force = False
@@ -85,18 +87,22 @@ class Stack:
         """First signal: stop gracefully. Second: kill what is left."""
         if self.signalled is not None:
             self.force = True
-            print("\nstopping now (killing what is left)", file=sys.stderr, flush=True)
+            self.say("stopping now (killing what is left)")
             return
         self.signalled = signum
-        print(f"\n{signal.Signals(signum).name}: stopping the workers, the web server and Redis ...",
-              file=sys.stderr, flush=True)
+        self.say(f"{signal.Signals(signum).name}: stopping " + ", ".join(c.name for c in self.children))
 
-    def start(self, name: str, argv: list[str], env: dict[str, str], log: Path | None = None) -> Child:
-        """Start one child in a new session (its own process group), its output to the terminal or to `log`."""
+    def start(self, name: str, argv: list[str], env: dict[str, str], log: Path | None = None,
+              stop_signal: int = signal.SIGTERM, piped: bool = False, own_group: bool = True) -> Child:
+        """Start one child in a new session (its own process group; with `own_group` false, in ours, so that
+        whoever kills our group kills it too), its output to the terminal, to `log`, or (`piped`) to a pipe the
+        caller reads from `child.process.stdout`."""
         with open(log, "wb") if log else contextlib.nullcontext() as sink:  # the child keeps its own copy
-            process = subprocess.Popen(argv, env=env, start_new_session=True, preexec_fn=_die_with_parent(os.getpid()),
-                                       stdout=sink, stderr=subprocess.STDOUT if sink else None)
-        child = Child(name, process, log)
+            out = subprocess.PIPE if piped else sink
+            process = subprocess.Popen(argv, env=env, start_new_session=own_group,
+                                       preexec_fn=_die_with_parent(os.getpid()),
+                                       stdout=out, stderr=subprocess.STDOUT if out else None)
+        child = Child(name, process, log, stop_signal)
         self.children.append(child)
         return child
 
@@ -117,27 +123,33 @@ class Stack:
                 raise StackFailed(f"{what} did not happen within {timeout:.0f} s")
             time.sleep(POLL_S)
 
-    def stop(self) -> None:
-        """Stop everything: the app processes together, then Redis; kill any group that outlives the timeout."""
-        apps = [child for child in self.children if child.name != "redis"]
+    def stop(self, order: tuple[str, ...] = ()) -> None:
+        """Stop everything: the children named in `order` one after the other (a front before the server behind
+        it), then the other app processes together, then Redis; kill any group that outlives the timeout."""
+        first = [[child for child in self.children if child.name == name] for name in order]
+        apps = [child for child in self.children if child.name != "redis" and child.name not in order]
         redis = [child for child in self.children if child.name == "redis"]
         # Without its Redis a worker cannot finish a chunk anyway, and would spend its grace retrying the connection.
         lost = any(child.process.poll() is not None for child in redis)
-        for group in (apps, redis):
+        for group in (*first, apps, redis):
             for child in group:
                 if child.process.poll() is None:
-                    _signal_group(child, signal.SIGTERM, leader_only=True)
+                    _signal_group(child, child.stop_signal, leader_only=True)
             deadline = time.monotonic() + (LOST_REDIS_STOP_S if lost else STOP_TIMEOUT_S)
             for child in group:
                 while child.process.poll() is None and time.monotonic() < deadline and not self.force:
                     time.sleep(0.05)
                 if child.process.poll() is None:
-                    print(f"{child.name} (pid {child.pid}) did not stop: killing it", file=sys.stderr, flush=True)
+                    self.say(f"{child.name} (pid {child.pid}) did not stop: killing it")
                     _signal_group(child, signal.SIGKILL)
                     child.process.wait()
                 _signal_group(child, signal.SIGKILL)  # grandchildren left behind (a gunicorn worker, an RQ horse)
         if self.redis_dir is not None:
             shutil.rmtree(self.redis_dir, ignore_errors=True)
+
+
+def _to_stderr(message: str) -> None:
+    print(f"\n{message}", file=sys.stderr, flush=True)
 
 
 def _signal_group(child: Child, signum: int, leader_only: bool = False) -> None:

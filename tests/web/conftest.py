@@ -49,9 +49,10 @@ def gunicorn(log: Path, workers: int, threads: int, **extra: str):
     """`python -m enrich serve` on a free loopback port, offline; yields (process, base URL, port), then SIGTERM."""
     port = free_port()
     env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "WEB_CONCURRENCY": str(workers),
-           "ENRICH_WEB_THREADS": str(threads), "ENRICH_MARKET_DATA": "offline", **extra}
+           "ENRICH_WEB_THREADS": str(threads), "ENRICH_MARKET_DATA": "offline"}
     for name in ("REDIS_URL", "PROMETHEUS_MULTIPROC_DIR", "GUNICORN_CMD_ARGS", "ENRICH_API_KEYS", "ENRICH_RATE_LIMIT"):
         env.pop(name, None)
+    env.update(extra)  # after the removals: a test may set any of them
     with open(log, "wb") as sink:
         process = subprocess.Popen([sys.executable, "-m", "enrich", "serve"], cwd=Path(__file__).resolve().parents[2],
                                    env=env, stdout=sink, stderr=subprocess.STDOUT)

@@ -20,11 +20,10 @@ from tests.web.conftest import ARTICLE, gunicorn
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_the_procfile_runs_what_serve_runs():
+def test_the_procfile_runs_serve_and_serve_runs_gunicorn_with_the_config():
     line = next(x for x in (ROOT / "Procfile").read_text().splitlines() if x.startswith("web:"))
-    command = line.removeprefix("web:").split()
-    assert command[0] == "gunicorn" and serve.argv()[1:3] == ["-m", "gunicorn"]
-    assert command[1:-1] == serve.argv()[3:-1] and (ROOT / command[-1]).resolve() == Path(serve.argv()[-1])
+    assert line.removeprefix("web:").split() == ["python", "-m", "enrich", "serve"]
+    assert serve.argv()[1:] == ["-m", "gunicorn", "--config", str(ROOT / "config" / "gunicorn.py")]
 
 
 def test_serve_refuses_a_bad_setting_in_one_line():

@@ -10,8 +10,10 @@ from config.settings import Settings
 from enrich.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
-WEB_VARIABLES = ("HOST", "PORT", "WEB_CONCURRENCY", "ENRICH_WEB_THREADS", "ENRICH_MAX_BODY_BYTES", "ENRICH_API_KEYS",
-                 "ENRICH_RATE_LIMIT", "ENRICH_CORS_ORIGINS", "PROMETHEUS_MULTIPROC_DIR")
+WEB_VARIABLES = ("HOST", "PORT", "WEB_CONCURRENCY", "ENRICH_WEB_THREADS", "ENRICH_MAX_BODY_BYTES",
+                 "ENRICH_FRONT", "ENRICH_CLIENT_TIMEOUT_S",
+                 "ENRICH_TRUSTED_PROXIES", "ENRICH_API_KEYS", "ENRICH_RATE_LIMIT", "ENRICH_CORS_ORIGINS",
+                 "PROMETHEUS_MULTIPROC_DIR")
 
 
 def test_defaults():
@@ -50,6 +52,15 @@ def test_junk_stops_the_service(name, value, says):
     assert name in str(raised.value)
 
 
+def test_trusted_proxies_count_hops_from_zero():
+    assert Settings.from_env({}).trusted_proxies == 0
+    assert Settings.from_env({"ENRICH_TRUSTED_PROXIES": " 2"}).trusted_proxies == 2
+    assert Settings.from_env({"ENRICH_TRUSTED_PROXIES": ""}).trusted_proxies == 0
+    for junk, says in (("-1", "at least 0"), ("one", "whole number"), ("1.5", "whole number")):
+        with pytest.raises(ConfigError, match=f"ENRICH_TRUSTED_PROXIES must be .*{says}"):
+            Settings.from_env({"ENRICH_TRUSTED_PROXIES": junk})
+
+
 def test_a_rate_limit_needs_redis():
     with pytest.raises(ConfigError, match="REDIS_URL"):
         Settings.from_env({"ENRICH_RATE_LIMIT": "10/second"})
@@ -59,3 +70,18 @@ def test_a_rate_limit_needs_redis():
 def test_every_variable_is_documented(name):
     assert f"`{name}`" in (ROOT / "README.md").read_text(encoding="utf-8")
     assert f"{name}=" in (ROOT / ".env.example").read_text(encoding="utf-8")
+
+
+def test_the_front_and_its_client_bound():
+    assert (Settings().front, Settings().client_timeout_s) == ("nginx", 10)
+    assert Settings.from_env({"ENRICH_FRONT": "NONE", "ENRICH_CLIENT_TIMEOUT_S": "3"}).front == "none"
+    with pytest.raises(ConfigError, match="ENRICH_FRONT must be one of nginx, none"):
+        Settings.from_env({"ENRICH_FRONT": "caddy"})
+    with pytest.raises(ConfigError, match="ENRICH_CLIENT_TIMEOUT_S must be at least 1"):
+        Settings.from_env({"ENRICH_CLIENT_TIMEOUT_S": "0"})
+
+
+def test_a_bad_redis_url_is_named_without_its_password():
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env({"REDIS_URL": "redis+tls://:hunter2@cache:6379/0"})
+    assert "hunter2" not in str(caught.value) and ":***@cache" in str(caught.value)
