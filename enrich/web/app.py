@@ -5,7 +5,21 @@ from __future__ import annotations
 from flask import Flask
 
 from config.settings import Settings
-from enrich.web import access, body, cors, errors, health, jobs, metrics, openapi, page, routes, tracing
+from enrich.web import (
+    access,
+    body,
+    cors,
+    errors,
+    headers,
+    health,
+    jobs,
+    metrics,
+    openapi,
+    page,
+    proxies,
+    routes,
+    tracing,
+)
 from enrich.web.state import State
 from enrich.web.store import RedisStore
 from enrich.wiring import build_services
@@ -21,7 +35,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.json.compact = True
     store = RedisStore(settings.redis_url) if settings.redis_url else None
     app.extensions["enrich"] = State(settings=settings, services=services, store=store)
+    proxies.init_app(app, settings)
     tracing.init_app(app)
+    headers.init_app(app)
     body.init_app(app, settings.max_body_bytes,
                   {"jobs.create": (settings.max_job_body_bytes, "ENRICH_MAX_JOB_BODY_BYTES")})
     access.init_app(app, settings, store)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ssl
 from typing import Any
 
 from flask_smorest import abort
+from redis.exceptions import AuthenticationError
 
 from enrich.domain.verdicts import SEC
 from enrich.web.openapi import Blueprint
@@ -34,10 +36,20 @@ def readyz() -> dict[str, Any]:
         try:
             current.store.ping()
             redis = {"ok": True}
-        except Unavailable:  # the store logs why; the probe is public, so it names no address
-            redis = {"ok": False, "detail": "unreachable"}
+        except Unavailable as exc:  # the store logs why; the probe is public, so it names no address
+            redis = {"ok": False, "detail": _why(exc)}
     checks = {"refdata": refdata, "redis": redis}
     failing = [name for name, check in checks.items() if not check["ok"]]
     if failing:
         abort(503, code="not_ready", message=f"not ready: {', '.join(failing)}", details=checks)
     return {"status": "ready", "checks": checks}
+
+
+def _why(exc: Unavailable) -> str:
+    """The kind of Redis failure, for a public probe: what to fix, never the address or the URL."""
+    cause = exc.__cause__
+    if isinstance(cause, AuthenticationError):
+        return "authentication failed (the password in REDIS_URL)"
+    if isinstance(cause, ssl.SSLError) or isinstance(getattr(cause, "__context__", None), ssl.SSLError):
+        return "TLS failed (rediss:// and its ssl_ca_certs in REDIS_URL)"
+    return "unreachable"

@@ -1,10 +1,13 @@
 // The page at /: paste an article, POST it to /v1/enrich, mark every tag up (and, with the "Companies without tags"
 // switch, every company the article names). Article text only ever goes through textContent (never parsed as HTML).
-// Spans from the service count Python code points; JS strings count UTF-16 units.
+// Spans from the service count Python code points; JS strings count UTF-16 units. A service with API keys answers 401:
+// the page then asks for the key, keeps it in sessionStorage (this tab only; never localStorage, never the URL) and
+// sends it as X-API-Key.
 "use strict";
 (function () {
   const $ = (id) => document.getElementById(id);
   const SHARE_LIMIT = 2000; // longer texts are not put in the URL
+  const KEY_ITEM = "enrich.apiKey";
   const STATUS_TEXT = {
     valid: "valid: listed on the claimed venue",
     corrected: "corrected: the tag is wrong and one fix is well supported",
@@ -17,6 +20,7 @@
     untagged: "a listed company, named without a tag",
   };
   let current = null; // {text, mentions, meta, companies}: companies is null unless the request asked for names
+  let keptKey = ""; // the key, when the browser refuses sessionStorage: it lasts as long as the page
 
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
@@ -45,6 +49,24 @@
     box.hidden = !text;
   }
 
+  function storedKey() {
+    try { return window.sessionStorage.getItem(KEY_ITEM) || ""; } catch (err) { return keptKey; }
+  }
+
+  function storeKey(key) {
+    keptKey = key;
+    try {
+      if (key) window.sessionStorage.setItem(KEY_ITEM, key); else window.sessionStorage.removeItem(KEY_ITEM);
+    } catch (err) { /* storage refused: keptKey serves */ }
+  }
+
+  function askForKey(message) {
+    showMessage(message);
+    $("key-box").hidden = false;
+    $("key").focus();
+    $("key").select();
+  }
+
   async function enrich(text) {
     showMessage("");
     const button = $("check");
@@ -52,9 +74,12 @@
     button.textContent = "Checking…";
     try {
       let response;
+      const key = storedKey();
+      const headers = {"Content-Type": "application/json", "Accept": "application/json"};
+      if (key) headers["X-API-Key"] = key;
       try {
         response = await fetch("v1/enrich", {
-          method: "POST", headers: {"Content-Type": "application/json", "Accept": "application/json"},
+          method: "POST", headers: headers,
           body: JSON.stringify({text: text, prices: $("prices").checked, names: $("names").checked}),
         });
       } catch (err) {
@@ -65,7 +90,11 @@
       try { body = await response.json(); } catch (err) { body = null; }
       if (!response.ok) {
         const message = body && body.error && body.error.message ? body.error.message : response.statusText;
-        if (response.status === 429) {
+        if (response.status === 401) {
+          askForKey(key ? "The service did not accept this API key (" + (message || "unknown API key") +
+                          "): correct it below, then check again."
+                        : "This service needs an API key: type it in the API key field below, then check again.");
+        } else if (response.status === 429) {
           const retry = response.headers.get("Retry-After");
           showMessage("Too many requests: the service is throttling. " +
                       (retry ? "Try again in " + retry + " s. " : "Try again shortly. ") + (message || ""));
@@ -308,8 +337,19 @@
       event.preventDefault();
       const text = $("text").value;
       if (!text.trim()) { showMessage("Paste an article first.", "info"); return; }
+      if (!$("key-box").hidden) storeKey($("key").value.trim());
       enrich(text);
     });
+    $("forget-key").addEventListener("click", () => {
+      storeKey("");
+      $("key").value = "";
+      $("key").focus();
+      showMessage("The key is forgotten: this tab sends none now.", "info");
+    });
+    if (storedKey()) {
+      $("key").value = storedKey();
+      $("key-box").hidden = false;
+    }
     $("apply").addEventListener("click", () => {
       if (!current) return;
       // "Apply fixes" also adds the suggested tags when the result was asked for with names (the button says so).
