@@ -31,7 +31,8 @@ def _parser() -> argparse.ArgumentParser:
     text.add_argument("--as-of", type=_date, help="the article's date, YYYY-MM-DD")
     text.add_argument("--no-prices", action="store_true", help="skip price context")
     text.add_argument("--names", action="store_true", help=NAMES_HELP)
-    text.add_argument("--fix", action="store_true", help="print the article with every correction applied")
+    text.add_argument("--fix", action="store_true",
+                      help="print the article with every correction applied (with --names, every suggested tag too)")
     text.add_argument("--indent", type=int, default=None, help="pretty-print the JSON with this indent")
     batch = commands.add_parser("batch", help="enrich a JSONL file of {id, text, as_of?} lines")
     batch.add_argument("input", help="a JSONL file, or - for standard input")

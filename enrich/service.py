@@ -132,8 +132,9 @@ def _add_market_data(mentions: list[Mention], services: Services) -> None:
 
 
 def fixed_text(enrichment: Enrichment) -> str:
-    """The article with every correction applied."""
-    return fixes.apply(enrichment.text, enrichment.mentions)
+    """The article with every correction applied, and with names on, every suggested tag added."""
+    suggested = [c.suggestion for c in enrichment.companies or () if c.suggestion is not None]
+    return fixes.apply(enrichment.text, enrichment.mentions, suggested)
 
 
 __all__ = ["Enrichment", "Mention", "enrich", "enrich_many", "fixed_text", "lookup"]

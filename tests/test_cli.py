@@ -70,6 +70,16 @@ def test_fix_prints_the_corrected_article():
     assert "Microsoft (Nasdaq: MSFT)" in result.stdout
 
 
+def test_fix_with_names_adds_the_suggested_tags_too():
+    result = run("text", "--fix", "--names", "--no-prices", "-", stdin=SEED_EXCERPT.encode())
+    assert result.returncode == 0, result.stderr
+    assert "Huawei, Unity China, Xunfei (SZSE: 002230)." in result.stdout  # a listed company named without a tag
+    assert "Xiaomi (OTC: XIACY)" in result.stdout and "meta (NASDAQ: META)" in result.stdout
+    assert result.stdout.count("(") == SEED_EXCERPT.count("(") + 1, "nothing else is tagged"
+    plain = run("text", "--fix", "--no-prices", "-", stdin=SEED_EXCERPT.encode())
+    assert "Xunfei." in plain.stdout, "without --names only the tags are fixed"
+
+
 def test_names_add_companies_only_when_asked():
     plain = run("text", "--no-prices", "-", stdin=SEED_EXCERPT.encode())
     named = run("text", "--no-prices", "--names", "-", stdin=SEED_EXCERPT.encode())

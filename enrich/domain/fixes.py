@@ -76,9 +76,10 @@ def _render(members: Iterable[Mention]) -> str:
     return "; ".join(f"{label}: {', '.join(syms)}" for label, syms in order.items())
 
 
-def apply(text: str, mentions: Iterable[Mention]) -> str:
-    """The text with every planned fix applied; overlapping or repeated edits apply once."""
-    edits = sorted({m.fix for m in mentions if m.fix is not None})
+def apply(text: str, mentions: Iterable[Mention], more: Iterable[tuple[tuple[int, int], str]] = ()) -> str:
+    """The text with every planned fix applied, and `more` edits ((span, text): the suggested tags of companies
+    named without one); overlapping or repeated edits apply once, the first in text order."""
+    edits = sorted({m.fix for m in mentions if m.fix is not None} | set(more))
     out: list[str] = []
     cursor = 0
     for (start, end), replacement in edits:
