@@ -11,6 +11,7 @@ from enrich.domain import fixes, symbols
 from enrich.domain.live import with_live
 from enrich.domain.mentions import extract
 from enrich.domain.model import Enrichment, Mention, Tag
+from enrich.domain.namedates import at_date
 from enrich.domain.untagged import link
 from enrich.domain.venues import VENUES
 from enrich.domain.verdicts import SEC
@@ -52,7 +53,9 @@ def enrich_many(documents: Sequence[tuple[str, str | None]], services: Services,
             meta["truncated"] = True
             meta["warnings"] = [f"only the first {services.settings.max_mentions} tags were checked "
                                 "(ENRICH_MAX_MENTIONS)"]
-        companies = link(text, mentions, services.names()) if names else None
+        companies = None
+        if names:
+            companies = at_date(link(text, mentions, services.names()), mentions, as_of, services.reference.changes)
         yield Enrichment(text=text, mentions=mentions, meta=meta, companies=companies)
 
 
