@@ -11,11 +11,16 @@ $(VENV)/.installed: $(BIN)/activate requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-.PHONY: install up demo test lint bench refdata
+.PHONY: install up up-offline demo test lint bench refdata
 install: $(VENV)/.installed
 
-# Everything on this machine: an embedded Redis, gunicorn and a worker, offline; prints where to look. Ctrl-C stops it.
+# Everything on this machine: an embedded Redis, nginx + gunicorn and a worker, with live Yahoo prices (where Yahoo
+# can't be reached, each answer says so within the price deadline); prints where to look. Ctrl-C stops it.
 up: install
+	$(BIN)/python -m enrich up
+
+# The same without any network call: no prices.
+up-offline: install
 	$(BIN)/python -m enrich up --offline
 
 demo: install
@@ -31,6 +36,11 @@ lint: install
 # Every benchmark as a quick trial (about a minute on 2 cores); `.venv/bin/python -m bench --long` for the full runs.
 bench: install
 	$(BIN)/python -m bench
+
+# schemathesis, all four phases, for ~5 minutes against the real service (serve, a worker, Redis; offline): fails on any failure.
+.PHONY: fuzz
+fuzz: install
+	$(BIN)/python scripts/fuzz.py
 
 # Rebuild the bundled reference data (needs requirements-refdata.txt in its own venv).
 refdata:

@@ -111,8 +111,11 @@ def _banner(base: str, redis_url: str, embedded: bool, stack: Stack, settings: S
     where = "embedded, in memory: emptied when this stops" if embedded else "REDIS_URL"
     submit_env = f"REDIS_URL={redis_url}" if embedded else "REDIS_URL=... (the same)"
     document = '{"documents": [{"id": "a1", "text": "Xiaomi (NASDAQ: XIACY) fell."}]}'
+    prices = ("live prices from Yahoo through the Redis cache; unavailable ones say why" if settings.market_data ==
+              "yfinance" else "offline: no prices")
     return f"""
-enrich is up ({settings.market_data} market data; pids: {pids})
+enrich is up: open {base}/ to check an article
+  ({prices}; {settings.market_data} market data; pids: {pids})
   API docs    {base}/docs   (OpenAPI: {base}/openapi.json)
   probes      {base}/healthz   {base}/readyz
   metrics     {base}/metrics

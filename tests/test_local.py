@@ -141,6 +141,8 @@ def stop_and_check(process: subprocess.Popen, signum: int | None, expect_code: i
 def test_up_serves_enriches_and_runs_a_job_then_stops_everything_on_ctrl_c(up):
     process, base, pids, redis_port, log = up
     assert set(pids) == {"redis", "web", "worker"}
+    banner = log.read_text().split("enrich is up", 1)[1]
+    assert banner.startswith(f": open {base}/ to check an article\n  (offline: no prices;"), "the page comes first"
     status, ready = call(base, "/readyz")
     assert status == 200 and ready["checks"]["redis"] == {"ok": True}, "the embedded Redis answers the web server"
 
