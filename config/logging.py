@@ -8,6 +8,8 @@ import json
 import logging
 from typing import Any
 
+import orjson
+
 # Set by the web app for the duration of each request (enrich/web/tracing.py); every log line written by the
 # request's thread carries it.
 REQUEST_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
@@ -35,7 +37,10 @@ class JsonFormatter(logging.Formatter):
                 entry[key] = value
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)  # ASCII: a lone surrogate in a path cannot break a line
+        try:  # orjson: a tenth of json's time, and the access log writes a line per request
+            return orjson.dumps(entry, default=str).decode()
+        except (orjson.JSONEncodeError, TypeError):  # a lone surrogate in a path, a 65-bit number: json escapes
+            return json.dumps(entry, default=str)
 
 
 def logging_config(level: str = "INFO") -> dict[str, Any]:

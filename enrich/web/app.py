@@ -20,6 +20,7 @@ from enrich.web import (
     routes,
     tracing,
 )
+from enrich.web.fast import App
 from enrich.web.state import State
 from enrich.web.store import RedisStore
 from enrich.wiring import build_services
@@ -30,7 +31,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     given. Loads the reference data; connects to nothing until a request needs it."""
     settings = settings or Settings.from_env()
     services = build_services(settings)
-    app = Flask("enrich.web")
+    app = App("enrich.web")
     app.json.sort_keys = False  # the fields in the order the service writes them, as the CLI prints them
     app.json.compact = True
     store = RedisStore(settings.redis_url) if settings.redis_url else None
