@@ -37,12 +37,12 @@ def test_the_page_is_served_from_the_package():
         assert page.status_code == 200 and b"page/page.js" in page.data
         assert "default-src 'self'" in page.headers["Content-Security-Policy"]
         html = page.get_data(as_text=True)
-    for name in ("page.js", "page.css"):
+    for name in ("page.js", "desk.js", "page.css"):
         with client.get("/page/" + name) as asset:
             assert asset.data == (PAGE_DIR / name).read_bytes()
-    text = html + (PAGE_DIR / "page.js").read_text() + (PAGE_DIR / "page.css").read_text()
+    script = (PAGE_DIR / "page.js").read_text() + (PAGE_DIR / "desk.js").read_text()
+    text = html + script + (PAGE_DIR / "page.css").read_text()
     assert "http://" not in text and "https://" not in text, "no CDN: the page works offline"
-    script = (PAGE_DIR / "page.js").read_text()
     assert not any(s in script for s in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write")), "no HTML"
 
 

@@ -2,7 +2,7 @@
 // switch, every company the article names). Article text only ever goes through textContent (never parsed as HTML).
 // Spans from the service count Python code points; JS strings count UTF-16 units. A service with API keys answers 401:
 // the page then asks for the key, keeps it in sessionStorage (this tab only; never localStorage, never the URL) and
-// sends it as X-API-Key.
+// sends it as X-API-Key. The desk beside the article (a table of every tag, downloads) is desk.js.
 "use strict";
 (function () {
   const $ = (id) => document.getElementById(id);
@@ -19,7 +19,8 @@
     tagged: "a listed company, named with a tag",
     untagged: "a listed company, named without a tag",
   };
-  let current = null; // {text, mentions, meta, companies}: companies is null unless the request asked for names
+  let current = null; // {text, mentions, meta, companies, raw}: companies is null unless the request asked for names;
+                      // raw is the answer's body as the service sent it (the JSON download)
   let keptKey = ""; // the key, when the browser refuses sessionStorage: it lasts as long as the page
 
   function el(tag, attrs, ...children) {
@@ -86,8 +87,8 @@
         showMessage("The service could not be reached: " + err.message);
         return;
       }
-      let body = null;
-      try { body = await response.json(); } catch (err) { body = null; }
+      let body = null, raw = "";
+      try { raw = await response.text(); body = JSON.parse(raw); } catch (err) { body = null; }
       if (!response.ok) {
         const message = body && body.error && body.error.message ? body.error.message : response.statusText;
         if (response.status === 401) {
@@ -108,7 +109,7 @@
         return;
       }
       current = {text: text, mentions: body.mentions, meta: body.meta || {},
-                 companies: Array.isArray(body.companies) ? body.companies : null};
+                 companies: Array.isArray(body.companies) ? body.companies : null, raw: raw};
       render();
       updateUrl(text, current.companies !== null);
     } finally {
@@ -134,7 +135,7 @@
 
   function tagMark(m, i) {
     const label = (m.claimed ? m.claimed.exchange + ": " + m.claimed.symbol : m.text) + ", " + m.status;
-    const mark = el("button", {type: "button", class: "mark " + m.status, "data-index": String(i),
+    const mark = el("button", {type: "button", id: "tag-" + i, class: "mark " + m.status, "data-index": String(i),
                                "data-status": m.status, "aria-expanded": "false", "aria-controls": "panel",
                                "aria-label": label, title: STATUS_TEXT[m.status] || m.status});
     mark.addEventListener("click", () => openPanel(i, mark));
@@ -145,7 +146,7 @@
     const how = c.tagged ? "tagged" : "untagged";
     const label = c.text + ": company " + listing(c.listing) + ", " + (c.tagged ? "tagged" : "no tag") +
                   (c.suggestion ? ", tag suggested" : "");
-    const mark = el("button", {type: "button", class: "company " + how, "data-index": String(i),
+    const mark = el("button", {type: "button", id: "company-" + i, class: "company " + how, "data-index": String(i),
                                "data-tagged": String(Boolean(c.tagged)), "aria-expanded": "false",
                                "aria-controls": "panel", "aria-label": label,
                                title: COMPANY_TEXT[how] + (c.suggestion ? ": suggest " + c.suggestion.text : "")});
@@ -190,6 +191,7 @@
     $("apply").textContent = suggestions ? "Apply fixes and suggestions" : "Apply fixes";
     $("apply").disabled = !(mentions.some((m) => m.fix) || suggestions);
     $("result").hidden = false;
+    window.EnrichDesk.render(current);
   }
 
   function listing(r) {
@@ -207,9 +209,21 @@
     return list;
   }
 
+  // Open a mark's panel from elsewhere (the desk's row links): as a click on the mark does, and the mark gets the focus.
+  function openFrom(prefix, open) {
+    return (index) => {
+      const mark = $(prefix + index);
+      if (!mark) return;
+      open(index, mark);
+      mark.scrollIntoView({block: "center"});
+      mark.focus({preventScroll: true});
+    };
+  }
+
   function openPanel(index, mark) {
     const m = current.mentions[index];
     expand(mark);
+    window.EnrichDesk.select("tag", index);
     const panel = $("panel");
     panel.replaceChildren();
     panel.append(el("h2", {}, m.text, " ", el("span", {class: "mark " + m.status}, m.status)));
@@ -257,6 +271,7 @@
     const c = current.companies[index];
     const how = c.tagged ? "tagged" : "untagged";
     expand(mark);
+    window.EnrichDesk.select("company", index);
     const panel = $("panel");
     panel.replaceChildren();
     panel.append(el("h2", {}, c.text, " ", el("span", {class: "company " + how}, "company")));
@@ -333,6 +348,8 @@
   }
 
   document.addEventListener("DOMContentLoaded", () => {
+    window.EnrichDesk.init({el, listing, openTag: openFrom("tag-", openPanel),
+                            openCompany: openFrom("company-", openCompanyPanel)});
     $("form").addEventListener("submit", (event) => {
       event.preventDefault();
       const text = $("text").value;
