@@ -147,6 +147,8 @@ def _read_symbol(text: str, pos: int) -> tuple[_Symbol | None, int]:
     if match is None:
         return None, pos
     start, end = match.span()
+    if end < len(text) and text[end].isascii() and text[end].isalnum():
+        return None, end  # `NYSE:ABCDEFGHIJKLMN`: a word longer than any symbol, not a symbol cut short
     # `BRK B`: a lone class letter after a space, right before the tag closes; `BRK -B` likewise.
     if (end + 2 < len(text) and text[end] == " " and text[end + 1].isupper()
             and text[end + 2] in CLOSERS + ";,|"):

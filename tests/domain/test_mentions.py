@@ -147,3 +147,9 @@ def test_a_flood_of_tags_stops_at_the_limit():
     text = "(NYSE: A) " * 100
     assert len(extract(text, limit=7)) == 7
     assert len(extract(text)) == 100
+
+
+def test_a_word_longer_than_any_symbol_is_no_tag_rather_than_a_symbol_cut_short():
+    assert extract("NYSE:ABCDEFGHIJKLMN rose") == [] and extract("Y (NASDAQ: ABC.DEFGH)") == []
+    assert [m.symbol for m in extract("Acme (NYSE: ABCDEFGHIJ) rose")] == ["ABCDEFGHIJ"]  # the longest allowed
+    assert [m.symbol for m in extract("纳斯达克：BIDU股价")] == ["BIDU"]  # Chinese runs on without a space
