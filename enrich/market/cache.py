@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import logging
 import os
+import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -31,6 +33,7 @@ from enrich.redis_cooldown import Cooldown
 log = logging.getLogger(__name__)
 
 UNAVAILABLE = "cache unavailable"
+WRITE_RETRY_S = 0.5  # how often a fetch's write that found Redis away is tried again
 _MISSES = (NOT_FOUND, NO_DATA)  # remembered, with their own lifetime
 
 
@@ -54,6 +57,7 @@ class QuoteCache:
         self._keys = keys.Keys(prefix)
         self._breaker = Breaker(self._keys.breaker, self._keys.probe, clock=clock, base_s=backoff_base_s,
                                 max_s=backoff_max_s, probe_px=keys.px(lock_ttl_s))
+        self.lock_ttl_s = lock_ttl_s
         self._flight = Flight(self._keys, self._breaker, clock=clock, lock_px=keys.px(lock_ttl_s))
         self._memo = Memo(local_ttl_s)  # fresh quotes kept in this process (local_ttl_s 0: off)
         self._stats = CacheStats()
@@ -202,14 +206,17 @@ class QuoteCache:
         if answer is not None:
             answer.set_result(results)  # the caller need not wait for a calendar to be built or Redis to answer
         now = self.clock()
+        spans = {s: self._span(r, venue.get(s) or self.default_mic, now) for s, r in results.items()}
 
-        def commands(client):
+        def commands(client, late: bool = False):
             pipe = client.pipeline(transaction=False)
+            left = now - self.clock()  # a late write keeps each quote's lifetime from the fetch, not from now
             for symbol, result in results.items():
-                span = self._span(result, venue.get(symbol) or self.default_mic, now)
-                if span is not None:
-                    pipe.set(self._keys.value(symbol), keys.dump(result, now, *span), px=keys.px(span[1]))
-            self._breaker.record(pipe, failure, now)
+                span = spans[symbol]
+                if span is not None and span[1] + left > 0:
+                    pipe.set(self._keys.value(symbol), keys.dump(result, now, *span), px=keys.px(span[1] + left))
+            if not late:
+                self._breaker.record(pipe, failure, now)
             self._flight.release_in(pipe, symbols, token)  # after the values: a waiter that sees no lock sees them
             return pipe.execute()
 
@@ -219,7 +226,31 @@ class QuoteCache:
                 self._stats.add(breaker_opens=1)
                 log.warning("quote upstream answered %s: backing off", failure)
         except Unavailable:
-            pass
+            self._write_later(proc, lambda client: commands(client, late=True), now + self.lock_ttl_s)
+
+    def _write_later(self, proc: Process, write: Callable[[Any], Any], until: float) -> None:
+        """Redis was away when a fetch ended: its quotes and lock releases are written as soon as Redis is back
+        (tried every WRITE_RETRY_S, on the fetch threads, never holding one while waiting), not left for the locks
+        to expire: until then every request for those symbols would wait out the price deadline for nothing."""
+        def attempt() -> None:
+            if not proc.mine() or self.clock() >= until:
+                return  # a forked child, or the locks have expired by themselves
+            try:
+                proc.call(write)
+            except Unavailable:
+                schedule()
+
+        def resubmit() -> None:
+            if proc.mine():
+                with contextlib.suppress(RuntimeError):  # the cache was closed meanwhile: nothing to write for
+                    proc.submit(attempt)
+
+        def schedule() -> None:
+            timer = threading.Timer(WRITE_RETRY_S, resubmit)
+            timer.daemon = True
+            timer.start()
+
+        schedule()
 
     def _refresh_later(self, proc: Process, stale: list[str], venue: Mapping[str, str], breaker: Any) -> None:
         """Refresh stale symbols on the fetch threads, at most one refresh per symbol in flight in this process."""

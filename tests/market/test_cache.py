@@ -438,3 +438,34 @@ def test_the_local_memo_spares_redis_but_never_outlives_freshness(make_cache, db
     assert cache.quotes(["HOT"], 2.0)["HOT"].outcome == OK
     cache.drain()
     assert len(source.calls) == 2
+
+
+def test_a_fetch_that_finds_redis_away_writes_when_it_is_back_not_when_the_locks_expire():
+    """Redis goes away while a fetch is in flight and comes back (append-only: the fetch's lock survives): the
+    quote and the lock release land within a second or two of its return, not after lock_ttl_s (30 s), during
+    which every request for the symbol would have waited out its deadline with no price."""
+    from tests.redis_server import RedisServer
+
+    server = RedisServer(appendonly=True)
+    server.start()
+    source = CountingSource()
+    cache = QuoteCache(server.url, source, prefix="late:", lifetime=fixed_lifetime, redis_retry_s=0)
+    try:
+        source.hold()
+        assert cache.quotes(["LATE"], 0.2)["LATE"].outcome == DEADLINE  # the fetch goes on in the background
+        with redis.Redis.from_url(server.url) as client:
+            wait_for(lambda: client.exists("late:~lock:LATE"), 5, "the fetch's lock taken")
+        server.stop()
+        source.release()
+        wait_for(lambda: cache.stats()["cache_errors"] >= 1, 10, "the fetch's write failing")
+        server.start()
+        back = time.monotonic()
+        with redis.Redis.from_url(server.url) as client:
+            wait_for(lambda: not client.exists("late:~lock:LATE") and client.exists("late:LATE"), 10,
+                     "the quote written and the lock released")
+            assert time.monotonic() - back < 5 and client.pttl("late:LATE") > 0
+        assert cache.quotes(["LATE"], 1.0)["LATE"].outcome == OK and len(source.calls) == 1
+    finally:
+        source.release()
+        cache.close()
+        server.close()
