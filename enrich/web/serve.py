@@ -9,6 +9,7 @@ ENRICH_FRONT=none it becomes gunicorn itself on HOST:PORT (for a platform whose 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import logging.config
 import os
@@ -78,10 +79,28 @@ def serve() -> int:
         code = 1
     finally:
         stack.stop(order=("nginx", "gunicorn"))
+        _kill_orphaned_nginx()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
         shutil.rmtree(folder, ignore_errors=True)
     return code
+
+
+def _kill_orphaned_nginx() -> None:
+    """nginx's workers outlive a master that was killed outright (SIGKILL, OOM) and keep the port: kill those in
+    our process group (Linux /proc; elsewhere nothing to do)."""
+    group = os.getpgid(0)
+    for entry in Path("/proc").iterdir() if Path("/proc/self/stat").exists() else ():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name, rest = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
+        if name == "nginx" and int(rest[2]) == group:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(int(entry.name), signal.SIGKILL)
 
 
 _LEVELS = {"emerg": "CRITICAL", "alert": "CRITICAL", "crit": "CRITICAL", "error": "ERROR", "warn": "WARNING",

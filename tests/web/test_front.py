@@ -123,20 +123,38 @@ def test_slow_and_idle_clients_cannot_starve_the_threads_and_are_cut_within_the_
 def test_serve_stops_nginx_and_gunicorn_on_sigterm_and_either_dying_stops_both(tmp_path):
     with gunicorn(tmp_path / "a.log", workers=1, threads=1) as (process, _, _):
         nginx = _child(process.pid, "nginx")
+        workers = _children(nginx)
+        assert workers, "nginx runs its workers"
         os.kill(nginx, signal.SIGKILL)
         assert process.wait(timeout=40) == 1
+    wait_for(lambda: not [pid for pid in workers if _running(pid)], 5, "no orphaned nginx worker keeping the port")
     lines = [json.loads(x) for x in (tmp_path / "a.log").read_text().splitlines()]
     assert any("nginx" in x["msg"] and "killed by SIGKILL" in x["msg"] and x["level"] == "ERROR" for x in lines)
     assert any(x["msg"] == "Shutting down: Master" for x in lines), "gunicorn was stopped, not left behind"
 
 
-def _child(pid: int, name: str) -> int:
+def _children(pid: int, name: str | None = None) -> list[int]:
+    found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 stat = (entry / "stat").read_text()
             except OSError:
                 continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid and f"({name})" in stat:
-                return int(entry.name)
-    raise AssertionError(f"no child {name} of {pid}")
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid and (name is None or f"({name})" in stat):
+                found.append(int(entry.name))
+    return found
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie waiting for its new parent to reap it."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _child(pid: int, name: str) -> int:
+    found = _children(pid, name)
+    assert found, f"no child {name} of {pid}"
+    return found[0]
