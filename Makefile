@@ -37,7 +37,7 @@ lint: install
 bench: install
 	$(BIN)/python -m bench
 
-# schemathesis, all four phases, for ~5 minutes against the real service (serve, a worker, Redis; offline): fails on any failure.
+# schemathesis, all four phases, ~5 minutes against the real service (serve, a worker, Redis; offline): fails on any failure.
 .PHONY: fuzz
 fuzz: install
 	$(BIN)/python scripts/fuzz.py

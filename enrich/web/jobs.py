@@ -15,6 +15,10 @@ from enrich.web.state import state
 blp = Blueprint("jobs", __name__, url_prefix="/v1/jobs",
                 description="Batch enrichment: many documents at once, enriched by queue workers; results kept for "
                             "ENRICH_JOB_TTL_S")
+# OpenAPI links: a client (and schemathesis's stateful phase) follows a new job's id to its status, then polls it.
+_POLL = {"operationId": "get_job", "parameters": {"job_id": "$response.body#/id"}}
+_CREATED_LINKS = {202: {"links": {"GetJob": {**_POLL, "description": "The job's state, progress and results"}}}}
+_POLL_LINKS = {200: {"links": {"PollJob": {**_POLL, "description": "The same job again, until it is finished"}}}}
 
 
 @blp.route("", methods=["POST"])
@@ -23,6 +27,7 @@ blp = Blueprint("jobs", __name__, url_prefix="/v1/jobs",
                                                                          "same job, enriched once")
 @blp.alt_response(413, schema=ErrorSchema, description="More than ENRICH_MAX_JOB_DOCUMENTS, or the body too large")
 @blp.alt_response(503, schema=ErrorSchema, description="The job queue (Redis) is not configured or not answering")
+@blp.doc(operationId="create_job", responses=_CREATED_LINKS)
 def create(body: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
     """Queue the documents for enrichment; follow status_url for progress and results."""
     current = state()
@@ -37,6 +42,7 @@ def create(body: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
 @blp.alt_response(200, schema=JobStatusSchema, success=True, description="State, progress and a page of results")
 @blp.alt_response(404, schema=ErrorSchema, description="No such job: never submitted, or expired")
 @blp.alt_response(503, schema=ErrorSchema, description="The job queue (Redis) is not configured or not answering")
+@blp.doc(operationId="get_job", responses=_POLL_LINKS)
 def job(query: dict[str, Any], job_id: str) -> dict[str, Any]:
     """A job's state and progress, and one page of its results in input order (`next` links the following page)."""
     current = state()

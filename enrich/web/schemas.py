@@ -52,11 +52,13 @@ class EnrichRequest(Schema):
     text = fields.String(required=True, metadata={"description": "the article, any length up to the body limit",
                                                   "example": "Xiaomi (NASDAQ: XIACY) and meta (NASDAQ: Meta) fell."})
     as_of = _Date(load_default=None, allow_none=True,
-                  metadata={"description": "the article's date; listings are checked as they were then"})
-    prices = StrictBoolean(load_default=True, metadata={"description": "add price context (default true)"})
+                  metadata={"description": "the article's date; listings are checked as they were then",
+                            "example": "2024-05-02"})
+    prices = StrictBoolean(load_default=True, metadata={"description": "add price context (default true)",
+                                                        "example": True})
     names = StrictBoolean(load_default=False, metadata={
         "description": "also list every listed company the article names, tagged or not, as `companies` "
-                       "(default false)"})
+                       "(default false)", "example": True})
 
 
 class TickerPath(Schema):
@@ -76,9 +78,10 @@ class TickerQuery(Schema):
         "description": "the venue as an article writes it (NASDAQ, Nasdaq GS, TSX, HKEX, OTC Pink, ...); "
                        "omitted: the symbol's best listing in the reference data, US venues first",
         "example": "NASDAQ"})
-    as_of = _Date(load_default=None, metadata={"description": "judge the listing as of this date"})
+    as_of = _Date(load_default=None, metadata={"description": "judge the listing as of this date",
+                                                "example": "2024-05-02"})
     prices = fields.Boolean(load_default=True, truthy={"true", "1"}, falsy={"false", "0"},
-                            metadata={"description": "add price context (default true)"})
+                            metadata={"description": "add price context (default true)", "example": True})
 
     @validates("exchange")
     def _known(self, value: str | None, **kwargs: Any) -> None:
@@ -104,19 +107,25 @@ class JobDocument(Schema):
     """One document of a job."""
 
     id = DocumentId(required=True, metadata={"oneOf": [{"type": "string"}, {"type": "integer"}],
-                                             "description": "yours, echoed in the document's result"})
-    text = fields.String(required=True)
-    as_of = _Date(load_default=None, allow_none=True, metadata={"description": "the article's date"})
+                                             "description": "yours, echoed in the document's result",
+                                             "example": "press-1"})
+    text = fields.String(required=True, metadata={"example": "Shopify (TSX: SHOP) rose; Vodafone (LSE: VOD) fell."})
+    as_of = _Date(load_default=None, allow_none=True, metadata={"description": "the article's date",
+                                                                "example": "2024-05-02"})
 
 
 class JobRequest(Schema):
     """POST /v1/jobs: documents to enrich in the background (at most ENRICH_MAX_JOB_DOCUMENTS)."""
 
-    documents = fields.List(fields.Nested(JobDocument), required=True, validate=validate.Length(min=1))
-    prices = StrictBoolean(load_default=True, metadata={"description": "add price context (default true)"})
+    documents = fields.List(fields.Nested(JobDocument), required=True, validate=validate.Length(min=1), metadata={
+        "example": [{"id": "press-1", "text": "Shopify (TSX: SHOP) rose; Vodafone (LSE: VOD) fell.",
+                     "as_of": "2024-05-02"},
+                    {"id": 2, "text": "Xiaomi (NASDAQ: XIACY) and meta (NASDAQ: Meta) fell."}]})
+    prices = StrictBoolean(load_default=True, metadata={"description": "add price context (default true)",
+                                                        "example": True})
     names = StrictBoolean(load_default=False, metadata={
         "description": "also list every listed company the article names, tagged or not, as `companies` "
-                       "(default false)"})
+                       "(default false)", "example": False})
 
 
 class JobQuery(Schema):
@@ -125,8 +134,8 @@ class JobQuery(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1), metadata={"example": 1})
+    per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000), metadata={"example": 50})
 
 
 # --- answers (documentation and conformance tests; the domain's to_dict() writes them) -----------------------
