@@ -39,6 +39,9 @@ if settings.front == "none":
     bind = [f"[{_host}]:{settings.port}" if ":" in _host else f"{_host}:{settings.port}"]  # IPv6 in brackets
 elif os.environ.get("ENRICH_UPSTREAM_SOCKET"):  # `python -m enrich serve` runs nginx on HOST:PORT in front
     bind = [f"unix:{os.environ['ENRICH_UPSTREAM_SOCKET']}"]
+    # nginx caps request lines and headers at 16 KB and answers beyond in JSON: gunicorn's own, lower limits would
+    # answer in HTML (the private socket sees nothing else)
+    limit_request_line, limit_request_field_size, limit_request_fields = 0, 0, 32768
 else:  # the app would trust an X-Forwarded-For entry that no front wrote
     sys.exit("error: ENRICH_FRONT=nginx: start the web server with `python -m enrich serve` (nginx in front of "
              "gunicorn), or set ENRICH_FRONT=none to run gunicorn alone on HOST:PORT")

@@ -50,11 +50,18 @@ def nginx_binary() -> str:
                       "with gunicorn alone, unprotected from slow clients")
 
 
-def _error(status: int, code: str, message: str) -> str:
+def _error(status: int, code: str, message: str, extra: str = "") -> str:
     """A location answering the service's one error shape (README, "Errors") for errors the front raises itself."""
     body = json.dumps({"error": {"code": code, "message": message}}).replace("'", "\\'")
     return (f"        location = /.front/{status} {{\n            internal;\n"
-            f"            default_type application/json;\n            return {status} '{body}';\n        }}\n")
+            f"            default_type application/json;\n{extra}            return {status} '{body}';\n        }}\n")
+
+
+# The methods each route takes, for the Allow header of the front's own 405 (nginx refuses TRACE itself).
+_ALLOW = """    map $request_uri $front_allow {
+        default "GET, HEAD, OPTIONS";
+        ~^/v1/(enrich|jobs)(\\?|$) "OPTIONS, POST";
+    }"""
 
 
 def _listen(host: str, port: int) -> str:
@@ -83,6 +90,11 @@ def config(settings: Settings, folder: Path, upstream: Path, user: tuple[str, st
     temp = "\n".join(f"    {kind}_temp_path {folder / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi",
                                                                            "scgi"))
     errors = "".join(_error(*e) for e in (
+        (400, "bad_request", "the request is malformed"),
+        (405, "method_not_allowed", "this route does not take that method: see the Allow header",
+         "            add_header Allow $front_allow always;\n"),
+        (414, "too_large", "the request line (the URL) is longer than 16 KB"),
+        (431, "too_large", "the request's headers are larger than 16 KB"),
         (413, "too_large", f"the body is over ENRICH_MAX_BODY_BYTES ({settings.max_body_bytes} bytes; "
                            f"{settings.max_job_body_bytes} for POST {JOBS_ROUTE})"),
         (502, "unavailable", "the application server is not answering; try again shortly"),
@@ -109,6 +121,7 @@ http {{
     proxy_read_timeout 60s;  # gunicorn replaces a worker silent for 30 s (its timeout); past this: a JSON 504
     proxy_buffers 16 16k;
     {forwarded_proto}
+{_ALLOW}
     upstream app {{
         server unix:{upstream};
         keepalive 32;
@@ -116,7 +129,11 @@ http {{
     server {{
         listen {_listen(settings.host, settings.port)} backlog=4096;
         client_max_body_size {settings.max_body_bytes};
+        error_page 400 /.front/400;
+        error_page 405 /.front/405;
         error_page 413 /.front/413;
+        error_page 414 /.front/414;
+        error_page 494 =431 /.front/431;
         error_page 502 /.front/502;
         error_page 504 /.front/504;
         location / {{

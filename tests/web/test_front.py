@@ -158,3 +158,31 @@ def _child(pid: int, name: str) -> int:
     found = _children(pid, name)
     assert found, f"no child {name} of {pid}"
     return found[0]
+
+
+@needs_nginx
+def test_the_front_answers_its_own_errors_in_the_service_shape(tmp_path):
+    """What nginx refuses itself (TRACE, a 20 KB URL or header) answers the one JSON error shape; a URL past
+    gunicorn's own 4 KB line limit reaches the app, which judges it."""
+    import http.client
+
+    def ask(method: str, path: str, headers: dict | None = None) -> tuple[int, dict, dict]:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        try:
+            connection.request(method, path, headers=headers or {})
+            response = connection.getresponse()
+            return response.status, dict(response.getheaders()), json.loads(response.read())
+        finally:
+            connection.close()
+
+    with gunicorn(tmp_path / "server.log", workers=1, threads=1) as (_, _, port):
+        status, headers, error = ask("TRACE", "/v1/enrich")
+        assert (status, headers["Allow"], error["error"]["code"]) == (405, "OPTIONS, POST", "method_not_allowed")
+        status, headers, _ = ask("TRACE", "/v1/jobs/abc?page=2")
+        assert (status, headers["Allow"]) == (405, "GET, HEAD, OPTIONS")
+        status, _, error = ask("GET", "/v1/tickers/MSFT?exchange=" + "A" * 5000)
+        assert status == 422 and error["error"]["details"] == {"exchange": ["Longer than maximum length 60."]}
+        status, _, error = ask("GET", "/v1/tickers/MSFT?exchange=" + "A" * 20000)
+        assert (status, error["error"]["code"]) == (414, "too_large")
+        status, _, error = ask("GET", "/v1/tickers/MSFT", {"X-Big": "A" * 20000})
+        assert (status, error["error"]["code"]) == (431, "too_large")
