@@ -10,7 +10,8 @@ from collections.abc import Sequence
 
 from bench.common import ROOT
 
-BENCHMARKS = ("extract", "coverage", "names", "prices", "queue_jobs", "http_load", "soak")  # python -m bench.<name>
+BENCHMARKS = ("extract", "coverage", "names", "prices", "queue_jobs", "http_load", "hot_path", "slow_clients",
+              "soak")  # python -m bench.<name>
 
 
 def main(argv: Sequence[str] | None = None) -> int:
