@@ -111,7 +111,7 @@ class Settings:
     web_threads: int = 4
     max_body_bytes: int = 1024 * 1024
     front: str = "nginx"  # what `serve` puts before gunicorn: nginx buffers slow clients; none: gunicorn bare
-    client_timeout_s: int = 10  # the front cuts a client that sends its request (or reads its answer) slower
+    client_timeout_s: int = 10  # the front cuts a client whose request takes longer (or that reads nothing as long)
     trusted_proxies: int = 0  # proxies before the service's own front that append X-Forwarded-For
     api_keys: tuple[str, ...] = ()  # sha256 hex digests of the accepted keys; empty: no key needed
     rate_limit: tuple[int, int] | None = None  # (requests, window in seconds) per key, or per client address

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# System packages from Debian's archive: nginx, the front `python -m enrich serve` starts before gunicorn, and with
-# --browser Chromium and its driver for the page's browser tests. Installs only what is missing, and only as root
-# with apt-get; anywhere else it says what to install and carries on (`make install` runs it; `.ci/run` with --browser).
+# System packages from Debian's archive: nginx and its Lua module, the front `python -m enrich serve` starts before
+# gunicorn, and with --browser Chromium and its driver for the page's browser tests. Installs only what is missing,
+# and only as root with apt-get; anywhere else it says what to install and carries on (`make install` runs it;
+# `.ci/run` with --browser).
 set -euo pipefail
 need=()
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
+# nginx's Lua module: a deadline for each whole request body (enrich/web/front.py)
+[ -e /usr/lib/nginx/modules/ngx_http_lua_module.so ] || need+=(libnginx-mod-http-lua)
 if [ "${1:-}" = "--browser" ]; then
     command -v chromium >/dev/null || need+=(chromium)
     command -v chromedriver >/dev/null || need+=(chromium-driver)

@@ -1,10 +1,11 @@
 """The front `python -m enrich serve` puts before gunicorn: nginx, as gunicorn's documentation asks for.
 
 gunicorn's threads must never wait on a client: nginx reads each request whole (headers and body, to a file past
-its buffer) before gunicorn sees it, and takes the answer at once, however slowly the client reads it. The headers
-must all arrive within ENRICH_CLIENT_TIMEOUT_S; a client that then sends nothing (or reads nothing of the answer)
-for that long is cut: nginx closes the connection. gunicorn listens on a Unix socket in a private folder, so
-every request the app sees came through the front, and the front's X-Forwarded-For entry is the one to trust.
+its buffer) before gunicorn sees it, and takes the answer at once, however slowly the client reads it. A request
+must arrive whole, headers and body, within ENRICH_CLIENT_TIMEOUT_S of its start (the body's deadline needs
+nginx's Lua module; without it a client is cut when it sends nothing for that long), and a client that reads
+nothing of its answer for that long is cut too: nginx closes the connection. gunicorn listens on a Unix socket in
+a private folder, so every request the app sees came through the front, whose X-Forwarded-For entry is trusted.
 """
 
 from __future__ import annotations
@@ -14,12 +15,15 @@ import json
 import os
 import pwd
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 from config.settings import Settings
 from enrich.errors import ConfigError
 
 NGINX_CANDIDATES = ("nginx", "/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/local/nginx/sbin/nginx")
+MODULE_DIRS = ("/usr/lib/nginx/modules", "/usr/lib64/nginx/modules", "/usr/local/nginx/modules")
+LUA_MODULES = ("ndk_http_module.so", "ngx_http_lua_module.so")  # Debian: libnginx-mod-http-lua
 UPSTREAM_ENV = "ENRICH_UPSTREAM_SOCKET"  # set by `serve` for its gunicorn: the socket to bind instead of HOST:PORT
 JOBS_ROUTE = "/v1/jobs"
 UNPRIVILEGED = ("www-data", "nginx", "nobody")  # who nginx's workers run as when `serve` runs as root
@@ -50,6 +54,40 @@ def nginx_binary() -> str:
                       "with gunicorn alone, unprotected from slow clients")
 
 
+def lua_modules() -> tuple[Path, ...]:
+    """The nginx Lua module and its kit, where installed: they give requests a deadline for the whole body."""
+    for folder in map(Path, MODULE_DIRS):
+        found = tuple(folder / name for name in LUA_MODULES)
+        if all(path.exists() for path in found):
+            return found
+    return ()
+
+
+# nginx's own body timeout runs between two reads, so a client sending a byte every few seconds would be held for
+# as long as its Content-Length lasts. With the Lua module, the body is read here with one deadline for the whole
+# request (headers included, from its start): past ENRICH_CLIENT_TIMEOUT_S the connection is closed (408). The
+# body goes on to gunicorn as nginx would send it (spilled to a temporary file past client_body_buffer_size). A
+# chunked body (no Content-Length) is left to nginx's own reading.
+_BODY_DEADLINE = """access_by_lua_block {{
+            local length = tonumber(ngx.var.http_content_length)
+            if not length or length <= 0 then return end
+            local deadline = ngx.req.start_time() + {timeout}
+            local sock, err = ngx.req.socket()
+            if not sock then return ngx.exit(400) end
+            ngx.req.init_body()
+            while length > 0 do
+                local wait = deadline - ngx.now()
+                if wait <= 0 then return ngx.exit(408) end
+                sock:settimeout(wait * 1000)
+                local data, failure = sock:receiveany(math.min(length, 65536))
+                if not data then return ngx.exit(failure == "timeout" and 408 or 400) end
+                ngx.req.append_body(data)
+                length = length - #data
+            end
+            ngx.req.finish_body()
+        }}"""
+
+
 def _error(status: int, code: str, message: str, extra: str = "") -> str:
     """A location answering the service's one error shape (README, "Errors") for errors the front raises itself."""
     body = json.dumps({"error": {"code": code, "message": message}}).replace("'", "\\'")
@@ -69,9 +107,13 @@ def _listen(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-def config(settings: Settings, folder: Path, upstream: Path, user: tuple[str, str, int, int] | None = None) -> str:
-    """nginx.conf for this service: listen on HOST:PORT, pass everything to gunicorn on `upstream`, buffered."""
+def config(settings: Settings, folder: Path, upstream: Path, user: tuple[str, str, int, int] | None = None,
+           lua: Sequence[Path] = ()) -> str:
+    """nginx.conf for this service: listen on HOST:PORT, pass everything to gunicorn on `upstream`, buffered; with
+    `lua` (the modules' paths, lua_modules()) a deadline for each whole request."""
     runs_as = f"user {user[0]} {user[1]};\n" if user else ""
+    modules = "".join(f"load_module {path};\n" for path in lua)
+    deadline = "        " + _BODY_DEADLINE.format(timeout=settings.client_timeout_s) + "\n" if lua else ""
     timeout = settings.client_timeout_s
     # Behind trusted proxies (a TLS load balancer), the scheme the client used is theirs to say; otherwise ours.
     forwarded_proto = ("map $http_x_forwarded_proto $forwarded_proto {\n        default $http_x_forwarded_proto;\n"
@@ -100,7 +142,7 @@ def config(settings: Settings, folder: Path, upstream: Path, user: tuple[str, st
         (502, "unavailable", "the application server is not answering; try again shortly"),
         (504, "unavailable", "the application server did not answer in time; try again shortly")))
     return f"""# Written by `python -m enrich serve` (enrich/web/front.py) for this run only.
-{runs_as}worker_processes 1;
+{modules}{runs_as}worker_processes 1;
 daemon off;
 pid {folder / "nginx.pid"};
 error_log stderr error;
@@ -136,7 +178,7 @@ http {{
         error_page 494 =431 /.front/431;
         error_page 502 /.front/502;
         error_page 504 /.front/504;
-        location / {{
+{deadline}        location / {{
             {proxied}
         }}
         location = {JOBS_ROUTE} {{

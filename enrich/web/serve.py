@@ -59,7 +59,11 @@ def serve() -> int:
     code = 0
     try:
         upstream = folder / "gunicorn.sock"
-        (folder / "nginx.conf").write_text(front.config(settings, folder, upstream, user))
+        lua = front.lua_modules()
+        if not lua:
+            log.warning("nginx's Lua module is not installed (Debian: libnginx-mod-http-lua): a client that trickles "
+                        "its body is cut only when it pauses for ENRICH_CLIENT_TIMEOUT_S, not after it in total")
+        (folder / "nginx.conf").write_text(front.config(settings, folder, upstream, user, lua))
         env = {**os.environ, front.UPSTREAM_ENV: str(upstream)}
         # In serve's own process group: `up` (or anyone) killing serve's group kills both.
         stack.start("gunicorn", argv(), env, own_group=False)

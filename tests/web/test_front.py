@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT_S = 2  # ENRICH_CLIENT_TIMEOUT_S for the live tests
 needs_nginx = pytest.mark.skipif(not any(shutil.which(c) for c in front.NGINX_CANDIDATES),
                                  reason="nginx is not installed (apt-get install nginx-light; .ci/run installs it)")
+LUA = front.lua_modules()  # the whole-request deadline (libnginx-mod-http-lua; .ci/run installs it)
 
 
 def test_the_config_listens_on_host_port_and_carries_the_limits(tmp_path):
@@ -36,7 +37,10 @@ def test_the_config_listens_on_host_port_and_carries_the_limits(tmp_path):
                       "client_max_body_size 1000;", "client_max_body_size 5000;", "proxy_request_buffering on;",
                       "proxy_buffering on;", "X-Forwarded-For $proxy_add_x_forwarded_for;"):
         assert directive in text, directive
-    assert "user " not in text.split("worker_processes")[0]
+    assert "user " not in text.split("worker_processes")[0] and "load_module" not in text and "lua" not in text
+    with_lua = front.config(settings, tmp_path, tmp_path / "g.sock", lua=(Path("/m/ndk.so"), Path("/m/lua.so")))
+    assert with_lua.splitlines()[1:3] == ["load_module /m/ndk.so;", "load_module /m/lua.so;"]
+    assert "ngx.req.start_time() + 7" in with_lua and "receiveany" in with_lua
     ipv4 = front.config(Settings(host="0.0.0.0", port=80), tmp_path, tmp_path / "g.sock",
                         ("www-data", "www-data", 33, 33))
     assert "listen 0.0.0.0:80 " in ipv4 and ipv4.splitlines()[1] == "user www-data www-data;"
@@ -49,7 +53,7 @@ def test_the_config_listens_on_host_port_and_carries_the_limits(tmp_path):
 def test_nginx_accepts_the_config_it_is_given(tmp_path):
     """`nginx -t`: the generated file is valid for the installed nginx, error pages included."""
     conf = tmp_path / "nginx.conf"
-    conf.write_text(front.config(Settings(port=8123), tmp_path, tmp_path / "g.sock"))
+    conf.write_text(front.config(Settings(port=8123), tmp_path, tmp_path / "g.sock", lua=LUA))
     result = subprocess.run([front.nginx_binary(), "-t", "-q", "-e", "stderr", "-p", str(tmp_path), "-c", str(conf)],
                             capture_output=True, text=True, timeout=30)
     assert result.returncode == 0, result.stderr
@@ -86,7 +90,8 @@ def _lookup_ms(base: str) -> float | None:
 def test_slow_and_idle_clients_cannot_starve_the_threads_and_are_cut_within_the_bound(tmp_path):
     """One worker of two threads behind nginx; 60 clients trickling a body a byte a second, 10 that sent half their
     headers and stopped, 10 that sent headers and no body: every lookup still answers 200 within a second, and
-    the stalled ones are cut within ENRICH_CLIENT_TIMEOUT_S (plus a second of nginx's timer slack)."""
+    the stalled ones, and with the Lua module the trickling ones too, are cut within ENRICH_CLIENT_TIMEOUT_S (plus
+    a second and a half of timer slack)."""
     with gunicorn(tmp_path / "server.log", workers=1, threads=2, ENRICH_CLIENT_TIMEOUT_S=str(TIMEOUT_S)) as (
             _, base, port):
         trickling = [Trickler(port) for _ in range(60)]
@@ -108,6 +113,8 @@ def test_slow_and_idle_clients_cannot_starve_the_threads_and_are_cut_within_the_
                 answered.append(_lookup_ms(base))
                 time.sleep(0.1)
             wait_for(lambda: all(c.cut_after is not None for c in stalled), TIMEOUT_S + 5, "the stalled clients cut")
+            if LUA:
+                wait_for(lambda: all(c.cut_after is not None for c in trickling), TIMEOUT_S + 5, "the tricklers cut")
         finally:
             stop.set()
             feeder.join(5)
@@ -116,7 +123,11 @@ def test_slow_and_idle_clients_cannot_starve_the_threads_and_are_cut_within_the_
         assert len(answered) >= 20 and all(ms is not None for ms in answered), answered
         assert max(c.cut_after for c in stalled) <= TIMEOUT_S + 1.5, [c.cut_after for c in stalled]
         assert all(c.answer == b"" for c in stalled), "nginx closes a timed-out connection without an answer"
-        assert all(c.cut_after is None for c in trickling), "a client that keeps sending is not cut between reads"
+        if LUA:
+            assert max(c.cut_after for c in trickling) <= TIMEOUT_S + 1.5, [c.cut_after for c in trickling]
+            assert all(c.answer == b"" for c in trickling)
+        else:  # nginx alone: its body timeout runs between two reads
+            assert all(c.cut_after is None for c in trickling), "a client that keeps sending is cut only when it stops"
 
 
 @needs_nginx
@@ -166,10 +177,11 @@ def test_the_front_answers_its_own_errors_in_the_service_shape(tmp_path):
     gunicorn's own 4 KB line limit reaches the app, which judges it."""
     import http.client
 
-    def ask(method: str, path: str, headers: dict | None = None) -> tuple[int, dict, dict]:
+    def ask(method: str, path: str, headers: dict | None = None, body: bytes | None = None
+            ) -> tuple[int, dict, dict]:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         try:
-            connection.request(method, path, headers=headers or {})
+            connection.request(method, path, body=body, headers=headers or {})
             response = connection.getresponse()
             return response.status, dict(response.getheaders()), json.loads(response.read())
         finally:
@@ -186,3 +198,6 @@ def test_the_front_answers_its_own_errors_in_the_service_shape(tmp_path):
         assert (status, error["error"]["code"]) == (414, "too_large")
         status, _, error = ask("GET", "/v1/tickers/MSFT", {"X-Big": "A" * 20000})
         assert (status, error["error"]["code"]) == (431, "too_large")
+        article = json.dumps({"text": "Microsoft (Nasdaq: MSFT) rose. " + "x" * 900_000, "prices": False}).encode()
+        status, _, document = ask("POST", "/v1/enrich", {"Content-Type": "application/json"}, article)
+        assert status == 200 and document["mentions"][0]["status"] == "valid", "a large body read in time passes"
