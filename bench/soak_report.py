@@ -125,13 +125,17 @@ def verdicts(noun: str, fives: int, nones: int, total: int, growth: dict[str, fl
 
 def logged_errors(folder: Path) -> list[str]:
     """The service's log records at ERROR or worse, over every log in `folder`."""
+    return [f"{log.name}: {line}" for log in sorted(folder.glob("*.log")) for line in error_lines(log)]
+
+
+def error_lines(log: Path) -> list[str]:
+    """The JSON log lines of `log` at ERROR or worse (a 500's traceback, a child that died)."""
     found = []
-    for log in sorted(folder.glob("*.log")):
-        for line in log.read_text(errors="replace").splitlines():
-            try:
-                record = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(record, dict) and record.get("level") in ("ERROR", "CRITICAL"):
-                found.append(f"{log.name}: {line}")
+    for line in log.read_text(errors="replace").splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict) and record.get("level") in ("ERROR", "CRITICAL"):
+            found.append(line)
     return found

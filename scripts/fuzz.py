@@ -18,7 +18,6 @@ The in-suite run (tests/web/test_openapi.py: the same phases in-process, ~15 s) 
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import subprocess
 import sys
@@ -87,14 +86,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def show_errors(log: Path, limit: int = 20) -> None:
     """The service's log records at ERROR or worse (a 500's traceback), the last `limit` of them."""
-    errors = []
-    for line in log.read_text(errors="replace").splitlines():
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(record, dict) and record.get("level") in ("ERROR", "CRITICAL"):
-            errors.append(line)
+    from bench.soak_report import error_lines
+
+    errors = error_lines(log)
     print(f"fuzz: the service logged {len(errors)} records at ERROR or worse" + (":" if errors else ""))
     for line in errors[-limit:]:
         print("  " + line[:2000])
