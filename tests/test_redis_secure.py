@@ -22,6 +22,7 @@ from tests.jobs.conftest import Workers, documents
 from tests.market.test_cache import CountingSource, fixed_lifetime
 from tests.redis_server import RedisServer, free_port
 from tests.test_local import ROOT, environment
+from tests.waiting import wait_for
 from tests.web.conftest import make_app
 
 PASSWORD = "s3cret/pa:ss@word"  # URL-quoted in REDIS_URL
@@ -103,8 +104,8 @@ def test_a_job_is_run_by_a_real_worker(secure):
         assert report["state"] == "finished", (report, workers.log("w1"))
         assert [r["id"] for r in report["results"]] == [d["id"] for d in docs]
         assert report["progress"] == {"done": 3, "failed": 0, "total": 3}
-        log = workers.log("w1")
-        assert "Listening on enrich" in log and without_secrets(log)
+        wait_for(lambda: "Listening on enrich" in workers.log("w1"), 5, "the worker's log line written (in batches)")
+        assert without_secrets(workers.log("w1"))
     finally:
         workers.stop_all()
 
@@ -126,11 +127,23 @@ def test_submit_names_a_refused_password_and_never_prints_it(secure, tmp_path):
     source.write_text('{"id": "a1", "text": "Xiaomi (NASDAQ: XIACY) fell."}\n', encoding="utf-8")
     outputs = {}
     for password in ("wrong-guess", PASSWORD):
-        env = {**environment(free_port()), "REDIS_URL": secure.url_with(password), "ENRICH_MARKET_DATA": "offline",
-               "ENRICH_REDIS_RETRY_S": "0"}  # no 15 s of retries before the refusal is reported
+        # The default ENRICH_REDIS_RETRY_S (15 s): a refused password is not retried like an outage.
+        env = {**environment(free_port()), "REDIS_URL": secure.url_with(password), "ENRICH_MARKET_DATA": "offline"}
+        started = time.monotonic()
         outputs[password] = subprocess.run([sys.executable, "-m", "enrich", "submit", str(source)], cwd=ROOT,
                                            env=env, capture_output=True, text=True, timeout=60)
+        assert time.monotonic() - started < 10, "answered at once, not after ENRICH_REDIS_RETRY_S of retries"
     refused, accepted = outputs["wrong-guess"], outputs[PASSWORD]
     assert refused.returncode == 1 and "invalid username-password pair" in refused.stderr
     assert accepted.returncode == 0 and "1 documents" in accepted.stderr, accepted.stderr
     assert without_secrets(refused.stdout + refused.stderr + accepted.stdout + accepted.stderr)
+
+
+def test_a_worker_refused_by_redis_says_so_in_one_line_at_once(secure):
+    env = {**environment(free_port()), "REDIS_URL": secure.url_with("wrong-guess"), "ENRICH_MARKET_DATA": "offline"}
+    started = time.monotonic()
+    result = subprocess.run([sys.executable, "-m", "enrich", "worker"], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert time.monotonic() - started < 10 and result.returncode == 1
+    assert "error: REDIS_URL: Redis refused the worker's credentials" in result.stderr
+    assert "Traceback" not in result.stderr and without_secrets(result.stdout + result.stderr)

@@ -21,6 +21,7 @@ from typing import Any
 
 import redis
 from redis.backoff import ExponentialBackoff
+from redis.exceptions import AuthenticationError
 from redis.retry import Retry
 from rq.job import Job
 
@@ -101,11 +102,22 @@ def retries_for(retry_s: float) -> int:
     return retries
 
 
+class _OutageRetry(Retry):
+    """Retries while Redis is unreachable, never when it refuses the password (redis-py files that under connection
+    errors too): that answer won't change, and waiting it out only delays the message."""
+
+    def call_with_retry(self, do: Any, fail: Any, is_retryable: Any = None, with_failure_count: bool = False) -> Any:
+        def retryable(error: Exception) -> bool:
+            return not isinstance(error, AuthenticationError) and (is_retryable is None or is_retryable(error))
+
+        return super().call_with_retry(do, fail, retryable, with_failure_count)
+
+
 def connect(url: str, *, retry_s: float, timeout_s: float | None = 10.0) -> redis.Redis:
     """A client (bytes in and out, as RQ needs) whose commands ride out a Redis restart of up to `retry_s` seconds."""
     return redis.Redis.from_url(url, socket_timeout=timeout_s, socket_connect_timeout=2, socket_keepalive=True,
                                 health_check_interval=30,
-                                retry=Retry(ExponentialBackoff(cap=2.0, base=0.1), retries_for(retry_s)))
+                                retry=_OutageRetry(ExponentialBackoff(cap=2.0, base=0.1), retries_for(retry_s)))
 
 
 class JobStore:

@@ -60,6 +60,12 @@ def run_worker(settings: Settings, *, burst: bool = False, name: str | None = No
         raise ConfigError("the worker needs REDIS_URL: the queue lives in Redis")
     runtime = Runtime.build(settings)  # built once: every chunk this process runs shares it
     connection = connect(settings.redis_url, retry_s=settings.redis_retry_s, timeout_s=WORKER_TTL_S + 30)
+    try:
+        connection.ping()
+    except redis.AuthenticationError as exc:
+        raise ConfigError(f"REDIS_URL: Redis refused the worker's credentials ({exc})") from None
+    except redis.RedisError:
+        pass  # unreachable for now: waited out below, as a restart is
     reaper = Reaper(runtime.store, settings)
     reaper.start()
     restarts, backoff = 0, 1.0
@@ -71,6 +77,8 @@ def run_worker(settings: Settings, *, burst: bool = False, name: str | None = No
             started = time.monotonic()
             try:
                 worker.work(burst=burst, logging_level=settings.log_level)
+            except redis.AuthenticationError as exc:  # the password changed under us: say so and stop
+                raise ConfigError(f"REDIS_URL: Redis refused the worker's credentials ({exc})") from None
             except (redis.RedisError, ValueError) as exc:  # ValueError: RQ's "active worker named ..." at birth
                 log.warning("worker stopped: %s", exc)
             if worker.pubsub_thread is not None:  # its teardown may not have got that far with Redis gone
