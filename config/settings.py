@@ -54,7 +54,7 @@ def _url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | N
         return None
     scheme, sep, rest = raw.partition("://")
     if not sep or scheme.lower() not in schemes or not rest:
-        shown = re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", raw)  # a password never reaches a terminal or a log
+        shown = _redacted(raw)  # a password never reaches a terminal or a log
         starts = " or ".join(s + "://" for s in schemes)
         raise ConfigError(f"{name} must be a URL starting with {starts}, not {shown!r}")
     return raw.rstrip("/")
@@ -84,6 +84,24 @@ def _host(env: Mapping[str, str], name: str, default: str) -> str:
     if not _HOST.match(raw):
         raise ConfigError(f"{name} must be a host name or IP address, not {raw!r}")
     return raw
+
+
+def _redacted(url: str) -> str:
+    """The URL with its password (if any) as ***."""
+    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
+
+
+def _check_redis_url(url: str) -> None:
+    """ConfigError now, rather than a 500 on the first request, for a REDIS_URL option redis-py can't use (a typo
+    such as `ssl_ca_cert=`, or `ssl_ca_certs` on a redis:// URL); builds a connection object, connects to nothing."""
+    import redis
+
+    try:
+        redis.ConnectionPool.from_url(url).make_connection()
+    except (TypeError, ValueError) as exc:
+        shown = _redacted(url)
+        reason = str(exc).split("got ", 1)[-1]  # "an unexpected keyword argument 'ssl_ca_cert'"
+        raise ConfigError(f"REDIS_URL ({shown}) has an option Redis clients don't take: {reason}") from None
 
 
 def _path(env: Mapping[str, str], name: str) -> Path | None:
@@ -163,6 +181,8 @@ class Settings:
             max_job_body_bytes=_int(env, "ENRICH_MAX_JOB_BODY_BYTES", default["max_job_body_bytes"]),
             redis_retry_s=_int(env, "ENRICH_REDIS_RETRY_S", default["redis_retry_s"], minimum=0),
         )
+        if settings.redis_url:
+            _check_redis_url(settings.redis_url)
         if settings.rate_limit and not settings.redis_url:
             raise ConfigError("ENRICH_RATE_LIMIT needs REDIS_URL: the counts live in Redis, shared by every worker")
         return settings

@@ -85,3 +85,13 @@ def test_a_bad_redis_url_is_named_without_its_password():
     with pytest.raises(ConfigError) as caught:
         Settings.from_env({"REDIS_URL": "redis+tls://:hunter2@cache:6379/0"})
     assert "hunter2" not in str(caught.value) and ":***@cache" in str(caught.value)
+
+
+def test_a_redis_url_option_no_client_takes_is_refused_at_start():
+    for url, option in (("redis://:pw@cache:6379/0?ssl_ca_cert=/ca.pem", "ssl_ca_cert"),
+                        ("redis://cache:6379/0?ssl_ca_certs=/ca.pem", "ssl_ca_certs")):
+        with pytest.raises(ConfigError, match=f"unexpected keyword argument '{option}'") as caught:
+            Settings.from_env({"REDIS_URL": url})
+        assert "pw" not in str(caught.value)
+    assert Settings.from_env({"REDIS_URL": "rediss://cache:6379/0?ssl_ca_certs=/ca.pem"}).redis_url
+    assert Settings.from_env({"REDIS_URL": "unix:///run/redis.sock?db=2"}).redis_url
