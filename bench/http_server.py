@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import ROOT
+from enrich.stack import processes
 
 HOST = "127.0.0.1"
 LOOKUP_PATH = "/v1/tickers/MSFT"
@@ -62,12 +63,9 @@ def gunicorn_master(serve: int) -> int:
 def front_pids(serve: int) -> list[int]:
     """nginx's master and workers under `serve` (none with ENRICH_FRONT=none)."""
     found = []
-    for pid in children(serve):
-        try:
-            if Path(f"/proc/{pid}/comm").read_text().strip() == "nginx":
-                found += [pid, *children(pid)]
-        except OSError:
-            continue
+    for process in processes():
+        if process.ppid == serve and process.name == "nginx":
+            found += [process.pid, *children(process.pid)]
     return found
 
 
@@ -116,16 +114,7 @@ def stop(process: subprocess.Popen, grace_s: float = 30.0) -> None:
 
 def children(pid: int) -> list[int]:
     """The live child processes of `pid` (gunicorn's workers), from /proc."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry.name))
-    return sorted(found)
+    return sorted(process.pid for process in processes() if process.ppid == pid)
 
 
 def memory(pid: int) -> dict[str, int]:

@@ -54,7 +54,7 @@ def _url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | N
         return None
     scheme, sep, rest = raw.partition("://")
     if not sep or scheme.lower() not in schemes or not rest:
-        shown = _redacted(raw)  # a password never reaches a terminal or a log
+        shown = redacted(raw)  # a password never reaches a terminal or a log
         starts = " or ".join(s + "://" for s in schemes)
         raise ConfigError(f"{name} must be a URL starting with {starts}, not {shown!r}")
     return raw.rstrip("/")
@@ -86,9 +86,13 @@ def _host(env: Mapping[str, str], name: str, default: str) -> str:
     return raw
 
 
-def _redacted(url: str) -> str:
-    """The URL with its password (if any) as ***."""
-    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
+def redacted(url: str) -> str:
+    """The URL without its password (REDIS_URL may carry one; errors and banners go to terminals and logs)."""
+    scheme, sep, rest = url.partition("://")
+    userinfo, at, host = rest.rpartition("@")
+    if not at or ":" not in userinfo:
+        return url
+    return f"{scheme}{sep}{userinfo.split(':', 1)[0]}:***@{host}"
 
 
 def _check_redis_url(url: str) -> None:
@@ -99,7 +103,7 @@ def _check_redis_url(url: str) -> None:
     try:
         redis.ConnectionPool.from_url(url).make_connection()
     except (TypeError, ValueError) as exc:
-        shown = _redacted(url)
+        shown = redacted(url)
         reason = str(exc).split("got ", 1)[-1]  # "an unexpected keyword argument 'ssl_ca_cert'"
         raise ConfigError(f"REDIS_URL ({shown}) has an option Redis clients don't take: {reason}") from None
 

@@ -18,7 +18,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from config.settings import Settings
+from config.settings import Settings, redacted
 from enrich.errors import ConfigError, StackFailed
 from enrich.stack import POLL_S, Stack
 
@@ -86,7 +86,7 @@ def _check_redis(url: str) -> None:
         with redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3) as client:
             client.ping()
     except redis.RedisError as exc:
-        raise StackFailed(f"REDIS_URL ({_redacted(url)}) does not answer: {exc}") from None
+        raise StackFailed(f"REDIS_URL ({redacted(url)}) does not answer: {exc}") from None
 
 
 def _ready(base: str) -> bool:
@@ -95,15 +95,6 @@ def _ready(base: str) -> bool:
             return response.status == 200
     except OSError:  # refused while starting, or a 503 (HTTPError) until Redis and the index are there
         return False
-
-
-def _redacted(url: str) -> str:
-    """The URL without its password (REDIS_URL may carry one; the banner goes to terminals and logs)."""
-    scheme, sep, rest = url.partition("://")
-    userinfo, at, host = rest.rpartition("@")
-    if not at or ":" not in userinfo:
-        return url
-    return f"{scheme}{sep}{userinfo.split(':', 1)[0]}:***@{host}"
 
 
 def _banner(base: str, redis_url: str, embedded: bool, stack: Stack, settings: Settings) -> str:
@@ -119,7 +110,7 @@ enrich is up: open {base}/ to check an article
   API docs    {base}/docs   (OpenAPI: {base}/openapi.json)
   probes      {base}/healthz   {base}/readyz
   metrics     {base}/metrics
-  Redis       {_redacted(redis_url)}   ({where})
+  Redis       {redacted(redis_url)}   ({where})
   enrich      curl -s {base}/v1/enrich -H 'Content-Type: application/json' \\
                    -d '{{"text": "Xiaomi (NASDAQ: XIACY) fell."}}'
   submit job  curl -s {base}/v1/jobs -H 'Content-Type: application/json' -d '{document}'
@@ -163,7 +154,7 @@ def up(offline: bool = False, workers: int = 1, redis_port: int | None = None) -
                                   "--loglevel", "warning"], env, log=stack.redis_dir / "redis.log")
             stack.wait_for("Redis answered", lambda: _redis_answers(redis_port, server.pid), 15)
         else:
-            print(f"using the Redis that REDIS_URL names ({_redacted(redis_url)})", flush=True)
+            print(f"using the Redis that REDIS_URL names ({redacted(redis_url)})", flush=True)
             _check_redis(redis_url)
         command = [sys.executable, "-m", "enrich"]
         print(f"starting gunicorn on {base} and {workers} worker{'s' * (workers > 1)}", flush=True)

@@ -148,6 +148,33 @@ class Stack:
             shutil.rmtree(self.redis_dir, ignore_errors=True)
 
 
+@dataclass(frozen=True, slots=True)
+class Proc:
+    """One process as /proc/<pid>/stat tells it."""
+
+    pid: int
+    name: str  # the command name (comm), e.g. "nginx"
+    state: str  # "R", "S", ..., "Z" for a zombie its parent has not reaped
+    ppid: int
+    pgid: int
+
+
+def processes() -> list[Proc]:
+    """Every process on the machine (Linux /proc; none elsewhere)."""
+    found = []
+    for entry in Path("/proc").iterdir() if Path("/proc/self/stat").exists() else ():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # gone meanwhile
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()  # after "pid (comm) ": state, ppid, pgrp, ...
+        found.append(Proc(int(entry.name), stat[stat.index("(") + 1:stat.rindex(")")], fields[0], int(fields[1]),
+                          int(fields[2])))
+    return found
+
+
 def _to_stderr(message: str) -> None:
     print(f"\n{message}", file=sys.stderr, flush=True)
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from enrich.stack import processes
 from tests.redis_server import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,16 +54,7 @@ def call(base: str, path: str, body: object = None) -> tuple[int, dict]:
 
 def descendants(root: int) -> set[int]:
     """Every live process below `root`, from /proc."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            fields = stat[stat.rindex(")") + 2:].split()  # after "pid (comm) ": state, ppid, ...
-            if fields[0] != "Z":
-                parents[int(entry.name)] = int(fields[1])
+    parents = {p.pid: p.ppid for p in processes() if p.state != "Z"}
     found, frontier = set(), {root}
     while frontier:
         frontier = {pid for pid, parent in parents.items() if parent in frontier} - found

@@ -63,7 +63,7 @@ def run_worker(settings: Settings, *, burst: bool = False, name: str | None = No
     try:
         connection.ping()
     except redis.AuthenticationError as exc:
-        raise ConfigError(f"REDIS_URL: Redis refused the worker's credentials ({exc})") from None
+        raise _refused(exc) from None
     except redis.RedisError:
         pass  # unreachable for now: waited out below, as a restart is
     reaper = Reaper(runtime.store, settings)
@@ -78,7 +78,7 @@ def run_worker(settings: Settings, *, burst: bool = False, name: str | None = No
             try:
                 worker.work(burst=burst, logging_level=settings.log_level)
             except redis.AuthenticationError as exc:  # the password changed under us: say so and stop
-                raise ConfigError(f"REDIS_URL: Redis refused the worker's credentials ({exc})") from None
+                raise _refused(exc) from None
             except (redis.RedisError, ValueError) as exc:  # ValueError: RQ's "active worker named ..." at birth
                 log.warning("worker stopped: %s", exc)
             if worker.pubsub_thread is not None:  # its teardown may not have got that far with Redis gone
@@ -92,6 +92,11 @@ def run_worker(settings: Settings, *, burst: bool = False, name: str | None = No
                 return 0
     finally:
         reaper.stopping.set()
+
+
+def _refused(exc: redis.AuthenticationError) -> ConfigError:
+    """The one line for Redis refusing the password (at start, or changed under a running worker)."""
+    return ConfigError(f"REDIS_URL: Redis refused the worker's credentials ({exc})")
 
 
 def _drained(connection: redis.Redis) -> bool:

@@ -25,7 +25,7 @@ from typing import IO
 from config.logging import logging_config
 from config.settings import Settings
 from enrich.errors import StackFailed
-from enrich.stack import Stack
+from enrich.stack import Stack, processes
 from enrich.web import front
 
 CONFIG = Path(__file__).resolve().parents[2] / "config" / "gunicorn.py"
@@ -94,17 +94,10 @@ def _kill_orphaned_nginx() -> None:
     """nginx's workers outlive a master that was killed outright (SIGKILL, OOM) and keep the port: kill those in
     our process group (Linux /proc; elsewhere nothing to do)."""
     group = os.getpgid(0)
-    for entry in Path("/proc").iterdir() if Path("/proc/self/stat").exists() else ():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        name, rest = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
-        if name == "nginx" and int(rest[2]) == group:
+    for process in processes():
+        if process.name == "nginx" and process.pgid == group:
             with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(int(entry.name), signal.SIGKILL)
+                os.kill(process.pid, signal.SIGKILL)
 
 
 _LEVELS = {"emerg": "CRITICAL", "alert": "CRITICAL", "crit": "CRITICAL", "error": "ERROR", "warn": "WARNING",

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from config.settings import Settings
+from enrich.stack import processes
 from enrich.web import front
 from tests.waiting import wait_for
 from tests.web.conftest import gunicorn
@@ -145,24 +146,12 @@ def test_serve_stops_nginx_and_gunicorn_on_sigterm_and_either_dying_stops_both(t
 
 
 def _children(pid: int, name: str | None = None) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid and (name is None or f"({name})" in stat):
-                found.append(int(entry.name))
-    return found
+    return [p.pid for p in processes() if p.ppid == pid and (name is None or p.name == name)]
 
 
 def _running(pid: int) -> bool:
     """Alive and not a zombie waiting for its new parent to reap it."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
+    return any(p.pid == pid and p.state != "Z" for p in processes())
 
 
 def _child(pid: int, name: str) -> int:
