@@ -61,7 +61,8 @@ def bare_server(args: argparse.Namespace, folder: Path, port: int) -> Iterator[i
                 os.chown(nginx_dir, user[2], user[3])
                 os.chown(folder, user[2], user[3])
             conf = nginx_dir / "nginx.conf"
-            conf.write_text(front.config(Settings(host=http_server.HOST, port=port), nginx_dir, sock, user))
+            conf.write_text(front.config(Settings(host=http_server.HOST, port=port), nginx_dir, sock, user,
+                                         front.lua_modules()))  # the same configuration as the service's
             processes.append(subprocess.Popen([front.nginx_binary(), "-e", "stderr", "-p", str(nginx_dir), "-c",
                                                str(conf)], stdout=log, stderr=subprocess.STDOUT))
         deadline = time.monotonic() + 30
