@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import ipaddress
 import os
+import shutil
 import socket
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,6 +18,11 @@ os.environ["ENRICH_MARKET_DATA"] = "offline"
 # Outage tests stop Redis and expect no prices at once: the per-process quote memo is off unless a test turns it on.
 os.environ["ENRICH_QUOTE_LOCAL_TTL_MS"] = "0"
 os.environ.pop("ENRICH_YAHOO_BASE_URL", None)
+# The compiled name index is cached for the suite's processes (workers, servers) in a folder of its own, not the
+# user's ~/.cache.
+if "ENRICH_CACHE_DIR" not in os.environ:
+    os.environ["ENRICH_CACHE_DIR"] = tempfile.mkdtemp(prefix="enrich-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["ENRICH_CACHE_DIR"], True)
 SHARED = ROOT.parent / "shared"
 
 _real_connect = socket.socket.connect

@@ -65,12 +65,22 @@ _PARTICLE_AFTER = re.compile(r"[ \t]+(?:da|de|di|del|van|von|der|le|la|du|of)[ \
 _HYPHEN_AFTER = re.compile(r"-[^\W\d_]")
 _LINE_OPENING = re.compile(r"\n[#*\s]*$")
 _PARTICLE_BEFORE = re.compile(r"(?:^|\s)(?:da|de|di|van|von|der)[ \t]+$")
-_PREV_WORD = re.compile(r"([^\W_][\w'’.-]*)[ \t]+$")
-_QUOTE_BEFORE = re.compile(r"[\"”’][ \t]+$")
-_FIRST_NAME_BEFORE = re.compile(r"(?:^|[\s(])([A-Z][a-z]+)[ \t]+$")
+_PARTICLES_BEFORE = ("da", "de", "di", "van", "von", "der")
+# The word before a name, read backwards from the blanks before it: `(?:^|[\s(])([A-Z][a-z]+)` and
+# `([^\W_][\w'’.-]*)` ending there, matched on the reversed text (a backwards search from the end costs a try at
+# every character of the window).
+_PREV_WORD_REVERSED = re.compile(r"[\w'’.-]*[^\W_]")
+_FIRST_NAME_REVERSED = re.compile(r"[a-z]+[A-Z](?=[\s(]|\Z)")
 _WORDS = re.compile(r"[^\W\d_][\w'’-]*")
 _TICKER_AFTER = re.compile(r"\s*\((?:[A-Za-z .]+:\s*)?([A-Z][A-Z.\-]{0,6})\)")
 _PERSON_AFTER = re.compile(r"^,?\s+(?:\w+\s+){0,2}(?:his|her|he|she|himself|herself)\b")
+
+# After a name, what makes it something other than the company (one regex, tried once): a product or platform, a
+# person (`..., his`), a number (`Daytona 500`, `Boeing 747`: an event or a model), a particle or hyphen (`Leonardo
+# da Vinci`, `Embry-Riddle`, `adidas-branded`: a longer name, or a brand in use), a place (`Wilmington, NC`).
+_NOT_ALONE_AFTER = re.compile("|".join(
+    f"(?i:{p.pattern})" if p.flags & re.IGNORECASE else f"(?:{p.pattern})"
+    for p in (_PRODUCT_AFTER, _PERSON_AFTER, _NUMBER_AFTER, _PARTICLE_AFTER, _HYPHEN_AFTER, _PLACE_AFTER)))
 
 # Between two items of a list: separators, and figures that go with each item (`Caterpillar at 4.55%, RTX`).
 LIST_GAP = re.compile(r"^(?=.*(?:[,;/&]|\band\b|\bor\b))[ \t\d.,;:%$€£()/&+-]*"
@@ -84,22 +94,18 @@ def stands_alone(text: str, start: int, end: int) -> bool:
     nxt = _NEXT_WORD.match(after)
     if nxt and nxt.group(1)[0].isupper() and not _LEGAL.match(after) and not _UNIT.match(after):
         return False
-    if after.startswith(("@", "+")) or _PRODUCT_AFTER.match(after) or _PERSON_AFTER.match(after):
-        return False
-    if _NUMBER_AFTER.match(after):
-        return False  # `Daytona 500`, `Boeing 747`: an event or a model
-    if _PARTICLE_AFTER.match(after) or _HYPHEN_AFTER.match(after):
-        return False  # `Leonardo da Vinci`, `Embry-Riddle`, `adidas-branded`: a longer name, or a brand in use
+    if after.startswith(("@", "+")) or _NOT_ALONE_AFTER.match(after):
+        return False  # a product, a person, `Daytona 500`, `Leonardo da Vinci`, `Embry-Riddle`, `Austin, Texas`
     if text[start:end].isupper() and after[:2] in (", ", ",\t", ",\n") and _LINE_OPENING.search(
             "\n" + text[max(0, start - 80):start]):
         return False  # `WILMINGTON, NC` opening a line: a dateline
-    if _PLACE_AFTER.match(after):
-        return False  # `Wilmington, NC`, `Austin, Texas`: a place
     before = text[max(0, start - 40):start]
-    if _PARTICLE_BEFORE.search(before) or _PLACE_BEFORE.search(before):
+    word = _blank_before(before)
+    if word is not None and (word.endswith(_PARTICLES_BEFORE) and _PARTICLE_BEFORE.search(before) or
+                             word.endswith(",") and _PLACE_BEFORE.search(before)):
         return False  # `da Vinci`, `California, Berkeley`: part of a person's or a place's name
-    prev = _PREV_WORD.search(before)
-    if prev and prev.group(1)[0].isupper() and prev.group(1) not in _OPENERS:
+    prev = _PREV_WORD_REVERSED.match(word[::-1]) if word else None
+    if prev and prev.group()[-1].isupper() and prev.group()[::-1] not in _OPENERS:
         return False
     if before.endswith(("@", "#", "/", ".", "-")):
         return False  # `@Apple`, `www.apple`, `YXT.com`: a handle or an address
@@ -110,11 +116,21 @@ def stands_alone(text: str, start: int, end: int) -> bool:
 def after_a_name(text: str, start: int) -> bool:
     """Written right after a capitalised word that opens no sentence, or after a nickname in quotes (`Anthony "Amp"
     Elmore`): the rest of a person's name."""
-    before = text[max(0, start - 40):start]
-    if _QUOTE_BEFORE.search(before):
+    word = _blank_before(text[max(0, start - 40):start])
+    if not word:
+        return False
+    if word[-1] in "\"”’":
         return True
-    prev = _FIRST_NAME_BEFORE.search(before)
-    return bool(prev) and prev.group(1) not in _OPENERS and not title_line(text, start)
+    prev = _FIRST_NAME_REVERSED.match(word[::-1])
+    return bool(prev) and prev.group()[::-1] not in _OPENERS and not title_line(text, start)
+
+
+def _blank_before(before: str) -> str | None:
+    """`before` up to the spaces or tabs that end it (a newline after them too, as a regex's `$` allows), or None
+    when it doesn't end in a space or tab."""
+    tail = before[:-1] if before.endswith("\n") else before
+    word = tail.rstrip(" \t")
+    return word if len(word) < len(tail) else None
 
 
 # How an article says where a market is: its country, people or cities, or the exchange's name.

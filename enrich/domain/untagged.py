@@ -75,7 +75,6 @@ def link(text: str, mentions: Sequence[Mention], index: NameIndex) -> list[Compa
     """Every listed company the text names, tagged or not, in text order; a suggestion on the first untagged
     mention of a company no tag in the article names."""
     tagged = _tagged(text, mentions)
-    defined = _defined_terms(text, tagged)
     inside = [m.tag.span for m in mentions]  # the tags' own text (`NASDAQ: Meta`) names no company
     as_of = index.as_of()
     found: list[CompanyMention] = [
@@ -83,7 +82,8 @@ def link(text: str, mentions: Sequence[Mention], index: NameIndex) -> list[Compa
                        (_note(f"the article tags it: {t.label}", None),)) for t in tagged]
     taken = [t.span for t in tagged]
     hits = list(index.find(text))
-    people = {text[h.start:h.end].casefold() for h in hits if nc.after_a_name(text, h.start)}
+    defined = _defined_terms(text, tagged, {text[h.start:h.end] for h in hits})
+    people = _People(text, hits)
     blocked = sorted([*inside, *taken])
     blocked_starts = [b[0] for b in blocked]
     lookup = _TagLookup(tagged)
@@ -91,25 +91,26 @@ def link(text: str, mentions: Sequence[Mention], index: NameIndex) -> list[Compa
     pending: list[NameHit] = []
     brackets: list[NameHit] = []
     for hit in hits:
-        if text[hit.start:hit.end].casefold() in people:
-            continue  # once written after a first name (`Satoshi Nakamoto`, `Thomas Schaffer`): a person
         at = bisect.bisect_left(blocked_starts, hit.end) - 1
-        if any(0 <= i < len(blocked) and blocked[i][0] < hit.end and hit.start < blocked[i][1] for i in (at, at - 1)):
+        if at >= 0 and any(0 <= i and blocked[i][0] < hit.end and hit.start < blocked[i][1] for i in (at, at - 1)):
             continue
         term = text[hit.start:hit.end]
         if term in defined:  # (“CiTech” or the “Company”): the article's own short name for a company
             tag = defined[term]
-            if tag is not None:
+            if tag is not None and not people.named(hit):
                 found.append(CompanyMention((hit.start, hit.end), term, tag.listing, 0.85, False, (_note(
                     f"{term!r} is the article's short name for the company it tags as {tag.label}", as_of),)))
             continue
         if text[hit.start - 1:hit.start] == "(" and text[hit.end:hit.end + 1] == ")":
-            brackets.append(hit)  # `Taiwan Semiconductor Manufacturing Company (TSMC)`: decided below
+            if not people.named(hit):
+                brackets.append(hit)  # `Taiwan Semiconductor Manufacturing Company (TSMC)`: decided below
             continue
         outcome = _untagged(text, hit, lookup, as_of)
+        if outcome is None or people.named(hit):
+            continue
         if outcome is _IN_A_LIST:
             pending.append(hit)
-        elif outcome is not None:
+        else:
             linked.append(outcome)
     listed, pending = _listed_with_others(text, pending, [*taken, *(m.span for m, _, _ in linked)], lookup, as_of)
     linked += listed
@@ -127,6 +128,24 @@ def link(text: str, mentions: Sequence[Mention], index: NameIndex) -> list[Compa
     return sorted(found, key=lambda c: c.span)
 
 
+
+
+class _People:
+    """Names the article writes after a first name (`Satoshi Nakamoto`, `Thomas Schaffer`) somewhere: a person's,
+    wherever else they stand. Asked only of hits that would count, once per name."""
+
+    def __init__(self, text: str, hits: Sequence[NameHit]):
+        self._text = text
+        self._hits = hits
+        self._known: dict[str, bool] = {}
+
+    def named(self, hit: NameHit) -> bool:
+        text = self._text
+        name = text[hit.start:hit.end].casefold()
+        if name not in self._known:
+            self._known[name] = any(nc.after_a_name(text, h.start) for h in self._hits
+                                    if text[h.start:h.end].casefold() == name)
+        return self._known[name]
 
 
 def _listed_with_others(text: str, pending: Sequence[NameHit], anchors: list[tuple[int, int]],
@@ -209,20 +228,45 @@ def _abbreviations(text: str, brackets: Sequence[NameHit], named: Sequence[Compa
     return done
 
 
+_OPENING = ("“", '"')
 _QUOTED = re.compile(r"[“\"]([^”\"\n]{2,40})[”\"]")
 
 
-def _defined_terms(text: str, tagged: Sequence[_Tagged]) -> dict[str, _Tagged | None]:
+def _defined_terms(text: str, tagged: Sequence[_Tagged], wanted: set[str]) -> dict[str, _Tagged | None]:
     """Terms the article defines in quotes (`(“CiTech” or the “Company”)`), each with the tag it follows
-    closely, if any: such a term is the article's name for that company, not another listed one."""
+    closely, if any: such a term is the article's name for that company, not another listed one. Only the
+    `wanted` terms (the names found) are looked at."""
     terms: dict[str, _Tagged | None] = {}
-    for match in _QUOTED.finditer(text):
+    for match in _quoted(text):
         term = match.group(1).strip()
+        if term not in wanted:
+            continue
         near = [t for t in tagged if 0 <= match.start() - t.span[1] <= 120
                 and term[:1].casefold() == t.company.lstrip("“\"'(")[:1].casefold()]
         if term not in terms or (terms[term] is None and near):
             terms[term] = near[-1] if near else None
     return terms
+
+
+def _quoted(text: str) -> Iterable[re.Match[str]]:
+    """`_QUOTED.finditer(text)`, tried only where a quote opens (found by `str.find`: the regex engine looks for
+    `“` one character at a time)."""
+    pos, size = 0, len(text)
+    ahead = {quote: text.find(quote) for quote in _OPENING}
+    while pos < size:
+        for quote, at in ahead.items():
+            if 0 <= at < pos:
+                ahead[quote] = text.find(quote, pos)
+        found = [at for at in ahead.values() if at >= 0]
+        if not found:
+            return
+        pos = min(found)
+        match = _QUOTED.match(text, pos)
+        if match is None:
+            pos += 1
+        else:
+            yield match
+            pos = match.end()
 
 
 def _tagged(text: str, mentions: Sequence[Mention]) -> list[_Tagged]:
@@ -266,17 +310,18 @@ def _untagged(text: str, hit: NameHit, tagged: _TagLookup, as_of: str | None, li
     ordinary text or several companies', when the text says which company it is."""
     written = text[hit.start:hit.end]
     entries = _distinct(hit.entries)
-    if not _written_as_name(written, entries) or not nc.stands_alone(text, hit.start, hit.end):
+    if not _written_as_name(written, entries):
         return None
-    for entry in entries:  # a company tagged elsewhere in the article: its tag's listing, no suggestion
-        tag = tagged.find(written, (entry.symbol, entry.venue_key))
-        if tag is not None:
-            evidence = (_note(f"{written!r} is {entry.company}, which the article tags elsewhere: {tag.label}",
-                              as_of),)
-            return CompanyMention((hit.start, hit.end), written, tag.listing, 0.9, False, evidence), tag.key, True
-    if len(entries) > 1:
+    # a company tagged elsewhere in the article: its tag's listing, no suggestion
+    tag, entry = next(((t, e) for e in entries if (t := tagged.find(written, (e.symbol, e.venue_key)))),
+                      (None, entries[0]))
+    if tag is None and len(entries) > 1:
         return None  # several companies answer to this name and no tag says which: when in doubt, no link
-    entry = entries[0]
+    if not nc.stands_alone(text, hit.start, hit.end):
+        return None
+    if tag is not None:
+        evidence = (_note(f"{written!r} is {entry.company}, which the article tags elsewhere: {tag.label}", as_of),)
+        return CompanyMention((hit.start, hit.end), written, tag.listing, 0.9, False, evidence), tag.key, True
     said = nc.context(text, hit.start, hit.end, entry.symbol)
     acronym = written.isupper() and len(written.replace(" ", "")) <= 5 and entry.source != "curated"
     # `Nasdaq` is the exchange more often than Nasdaq, Inc.; `NFT`, `API`, `CKD` are terms before companies.
@@ -336,6 +381,8 @@ def _opens(written: str, company: str) -> bool:
 
 def _distinct(entries: Sequence[NameEntry]) -> list[NameEntry]:
     """One entry per company (several ways of writing it collapse), curated ones first."""
+    if len(entries) == 1:
+        return list(entries)
     seen: dict[tuple[str, str], NameEntry] = {}
     for entry in sorted(entries, key=lambda e: e.source != "curated"):
         seen.setdefault((entry.symbol, entry.venue_key), entry)

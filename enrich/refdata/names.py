@@ -1,15 +1,20 @@
-"""The company-name index (names.tsv, built by `scripts/build_refdata.py --names`) behind `NameIndex`: an
-Aho-Corasick automaton (pyahocorasick) over every name in the cases a text writes names in, built on first use."""
+"""The company-name index (names.tsv, built by `scripts/build_refdata.py --names`) behind `NameIndex`: one
+Hyperscan database of every name in the cases a text writes names in, compiled on first use and kept compiled in a
+cache folder (`ENRICH_CACHE_DIR`, else `$XDG_CACHE_HOME/enrich` or `~/.cache/enrich`) for the next process."""
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import os
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
-import ahocorasick
+import hyperscan
 
 from enrich.domain.sources import SEC
 from enrich.domain.symbols import canonical
@@ -18,18 +23,48 @@ from enrich.errors import RefdataError
 from enrich.refdata import snapshots as snap
 from enrich.refdata.files import NAMES_COLUMNS, NAMES_FILE  # noqa: F401 - NAMES_FILE re-exported
 
+_MATCHER_VERSION = "2"  # part of the cache key: bump when the patterns a table compiles change
+
+
+@dataclass(frozen=True, slots=True)
+class _Pattern:
+    """What one compiled pattern stands for: the name as the text must write it (`key`; lower case and straight
+    apostrophes when `folded`) and the index's entries for it."""
+
+    key: str
+    folded: bool
+    entries: tuple[NameEntry, ...]
+
+
+class _Matcher:
+    """The compiled database and, per thread, its scratch space (Hyperscan's scratch is not shared)."""
+
+    def __init__(self, database: hyperscan.Database, patterns: list[tuple[_Pattern, ...]], lengths: list[int]):
+        self.database = database
+        self.patterns = patterns
+        self.lengths = lengths
+        self._local = threading.local()
+
+    def scratch(self) -> hyperscan.Scratch:
+        scratch = getattr(self._local, "scratch", None)
+        if scratch is None:
+            scratch = self._local.scratch = hyperscan.Scratch(self.database)
+        return scratch
+
 
 class NameTable(NameIndex):
-    """Every indexed name, found in a text by one pass of an automaton."""
+    """Every indexed name, found in a text by one Hyperscan pass."""
 
-    def __init__(self, path: Path, sha256: str | None, as_of: str | None):
+    def __init__(self, path: Path, sha256: str | None, as_of: str | None, cache_dir: Path | None = None):
         self._path = path
         self._sha256 = sha256
         self._as_of = as_of
-        self._automata: tuple[ahocorasick.Automaton, ahocorasick.Automaton] | None = None
+        self._cache_dir = cache_dir if cache_dir is not None else _cache_dir()
+        self._automata: _Matcher | None = None
         self._lock = threading.Lock()
         self.load_ms = 0.0
         self.names = 0
+        self.compiled_from_cache = False
 
     def as_of(self) -> str | None:
         return self._as_of
@@ -37,31 +72,46 @@ class NameTable(NameIndex):
     def find(self, text: str) -> Iterator[NameHit]:
         """Every indexed name standing as whole words in `text`, the longest where two overlap, in text order.
 
-        Two automata: names as their source writes them (FinanceDatabase, pytickersymbols, the curated short
-        forms) are searched case-sensitively in the cases a text writes names in (see `_cased`); the SEC writes
-        every name in capitals, so its names are searched in the lower-cased text (`JPMORGAN CHASE` must find
-        `JPMorgan Chase`, `BLACKROCK` `BlackRock`), and the linker checks the text's own capitals.
+        Names as their source writes them (FinanceDatabase, pytickersymbols, the curated short forms) are matched
+        case-sensitively in the cases a text writes names in (see `_cased`); the SEC writes every name in capitals,
+        so its names are matched in any case (`JPMORGAN CHASE` must find `JPMorgan Chase`, `BLACKROCK`
+        `BlackRock`), and the linker checks the text's own capitals.
+
+        The scan runs over a copy of the text in which every character but an ASCII letter or digit is a space
+        (one byte per character, so offsets are the text's), and each name is a pattern with a space either side:
+        only whole words match (`Intel` in `Intelligence` costs nothing). Each match is then checked against the
+        text itself (a non-ASCII letter is a space in the copy).
         """
-        cased, folded_names = self._built()
-        hits: list[tuple[int, int, tuple[NameEntry, ...]]] = []
-        _whole_words(text, cased.iter(text), hits)
-        folded = _fold(text)
-        _whole_words(folded, folded_names.iter(folded), hits)
-        hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
+        matcher = self._built()
+        patterns = matcher.patterns
+        size = len(text)
+        raw: list[tuple[int, int]] = []
+        matcher.database.scan(_spaced(text), match_event_handler=_collect, context=raw, scratch=matcher.scratch())
+        hits: list[tuple[int, int, bool, tuple[NameEntry, ...]]] = []
+        lengths = matcher.lengths
+        for ident, end in raw:
+            start, stop = end - 2 - lengths[ident], end - 2  # the padded copy's match, less its two spaces
+            if (start and text[start - 1].isalnum()) or (stop < size and text[stop].isalnum()):
+                continue  # not a whole word (`Intel` in `Intelligence`)
+            written = text[start:stop]
+            for pattern in patterns[ident]:
+                if (_fold(written) if pattern.folded else written) == pattern.key:
+                    hits.append((start, stop, pattern.folded, pattern.entries))
+        hits.sort(key=lambda h: (h[0], h[0] - h[1], h[2]))  # a name as its source writes it before a folded one
         reach = -1
-        for start, stop, entries in hits:
+        for start, stop, _, entries in hits:
             if start >= reach:
                 reach = stop
                 yield NameHit(start, stop, entries)
 
-    def _built(self) -> tuple[ahocorasick.Automaton, ahocorasick.Automaton]:
+    def _built(self) -> _Matcher:
         if self._automata is None:
             with self._lock:
                 if self._automata is None:
                     self._automata = self._build()
         return self._automata
 
-    def _build(self) -> tuple[ahocorasick.Automaton, ahocorasick.Automaton]:
+    def _build(self) -> _Matcher:
         started = time.perf_counter()
         try:
             rows = snap.read_rows(self._path, NAMES_COLUMNS, self._sha256)
@@ -80,28 +130,76 @@ class NameTable(NameIndex):
             else:
                 for written in _cased(name):
                     cased.setdefault(written, []).append(entry)
-        automata = []
-        for keys in (cased, folded):
-            automaton = ahocorasick.Automaton()
+        # One compiled pattern per distinct byte string: names that differ only in what the copy makes spaces
+        # (non-ASCII letters, punctuation, `MACY’S` and `MACY'S`) share one.
+        by_bytes: dict[tuple[bytes, bool], list[_Pattern]] = {}
+        for keys, is_folded in ((cased, False), (folded, True)):
             for key, entries in keys.items():
-                automaton.add_word(key, (len(key), tuple(entries)))
-            automaton.make_automaton()
-            automata.append(automaton)
+                by_bytes.setdefault((_spaced(key), is_folded), []).append(_Pattern(key, is_folded, tuple(entries)))
+        expressions = sorted(by_bytes)  # the same order in every process: the cache's key
+        patterns = [tuple(by_bytes[e]) for e in expressions]
+        database = self._compiled(expressions)
         self.names = len(cased) + len(folded)
         self.load_ms = (time.perf_counter() - started) * 1000
-        return automata[0], automata[1]
+        return _Matcher(database, patterns, [len(form) - 2 for form, _ in expressions])
+
+    def _compiled(self, expressions: list[tuple[bytes, bool]]) -> hyperscan.Database:
+        """The database for these literals: from the cache folder when an earlier process compiled the same ones
+        (a second or two saved), else compiled (and stored there when the folder can be written)."""
+        digest = hashlib.sha256(f"{_MATCHER_VERSION} {hyperscan.__version__}".encode())
+        for form, is_folded in expressions:
+            digest.update(b"\x01" if is_folded else b"\x00")
+            digest.update(form)
+        cached = self._cache_dir / f"names-{digest.hexdigest()[:32]}.hsdb" if self._cache_dir else None
+        if cached is not None and cached.is_file():
+            try:
+                database = hyperscan.loadb(cached.read_bytes(), hyperscan.HS_MODE_BLOCK)
+                hyperscan.Scratch(database)  # a database for another CPU fails here, not on the first scan
+                self.compiled_from_cache = True
+                return database
+            except (OSError, hyperscan.error):
+                pass  # unreadable, truncated or built for another platform: compile it again
+        database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        database.compile(expressions=[form for form, _ in expressions], ids=list(range(len(expressions))),
+                         elements=len(expressions),
+                         flags=[hyperscan.HS_FLAG_CASELESS if is_folded else 0 for _, is_folded in expressions],
+                         literal=True)
+        if cached is not None:
+            _store(cached, hyperscan.dumpb(database))
+        return database
 
 
-def _whole_words(text: str, found: Iterator[tuple[int, tuple[int, tuple[NameEntry, ...]]]],
-                 hits: list[tuple[int, int, tuple[NameEntry, ...]]]) -> None:
-    """Keep the matches that are whole words: no letter or digit right before or after (an automaton finds
-    `Intel` in `Intelligence` too)."""
-    size = len(text)
-    for end, (length, entries) in found:
-        start, stop = end - length + 1, end + 1
-        if (start and text[start - 1].isalnum()) or (stop < size and text[stop].isalnum()):
-            continue
-        hits.append((start, stop, entries))
+def _collect(ident: int, start: int, stop: int, flags: int, raw: list[tuple[int, int]]) -> None:
+    raw.append((ident, stop))  # a literal's start is its end less its length: asking Hyperscan for it costs
+
+
+_SPACES = bytes(c if chr(c).isascii() and chr(c).isalnum() else 32 for c in range(256))
+
+
+def _spaced(text: str) -> bytes:
+    """The text as the scan reads it: a space, then one byte per character (an ASCII letter or digit as itself,
+    anything else a space), then a space."""
+    return b" " + text.encode("ascii", "replace").translate(_SPACES) + b" "
+
+
+def _cache_dir() -> Path | None:
+    configured = os.environ.get("ENRICH_CACHE_DIR")
+    if configured is not None:
+        return Path(configured) if configured else None  # empty: no cache
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "enrich"
+
+
+def _store(path: Path, data: bytes) -> None:
+    """Write the compiled database atomically (a process reading it sees all of it or none); a folder that can't
+    be written only costs the next process a compile."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".names-", delete=False) as out:
+            out.write(data)
+        os.replace(out.name, path)
+    except OSError:
+        pass
 
 
 def _fold(text: str) -> str:

@@ -100,3 +100,70 @@ def test_names_on_hostile_text_finish(services, unit):
     big = build_services(Settings(market_data="offline", max_text_bytes=5_000_000, max_mentions=100_000))
     result = enrich(text, big, prices=False, names=True)
     assert all(text[c.span[0]:c.span[1]] == c.text for c in result.companies)
+
+
+SMALL = """name\tkind\tcompany\tsymbol\tvenue\tcountry\tplain\tzipf\tsource
+Nestlé\talias\tNestlé S.A.\tNESN\tSIX\tSwitzerland\t0\t2.72\tcurated
+Intel\tfull\tIntel Corporation\tINTC\tNASDAQ\t\t0\t0.00\tpytickersymbols
+Macy's\tfull\tMacy's, Inc.\tM\tNYSE\t\t0\t0.00\tpytickersymbols
+JPMORGAN CHASE\tfull\tJPMORGAN CHASE & CO\tJPM\tNYSE\t\t0\t0.00\tsec-company-tickers
+AT&T\tfull\tAT&T Inc.\tT\tNYSE\t\t0\t0.00\tpytickersymbols
+"""
+
+
+def small_table(tmp_path: Path, cache: Path | None) -> NameTable:
+    path = tmp_path / "names.tsv"
+    path.write_text(SMALL, encoding="utf-8")
+    return NameTable(path, None, "2026-11-30", cache_dir=cache)
+
+
+def found(table: NameTable, text: str) -> list[tuple[str, str]]:
+    return [(text[h.start:h.end], h.entries[0].symbol) for h in table.find(text)]
+
+
+def test_whole_words_in_any_script_and_the_secs_capitals_in_any_case(tmp_path):
+    table = small_table(tmp_path, None)
+    text = ("Nestlé and Nestlè; Intel, not Intelligence or Intelé or éIntel; JPMorgan Chase and jpmorgan chase; "
+            "Macy’s and Macy's; AT&T, AT-T and AT T; “Intel”")
+    assert found(table, text) == [("Nestlé", "NESN"), ("Intel", "INTC"), ("JPMorgan Chase", "JPM"),
+                                  ("jpmorgan chase", "JPM"), ("Macy's", "M"), ("AT&T", "T"), ("Intel", "INTC")]
+    # The SEC's capitals fold the curly apostrophe: `MACY’S` is the SEC's `MACY'S`.
+    sec = small_table(tmp_path, None)
+    sec._path.write_text(SMALL.replace("Macy's\tfull", "MACY'S\tfull").replace("pytickersymbols\nJPM",
+                                                                              "sec-company-tickers\nJPM"),
+                         encoding="utf-8")
+    assert ("Macy’s", "M") in found(sec, "Macy’s and Macys")
+
+
+def test_the_compiled_index_is_kept_for_the_next_process_and_a_bad_copy_compiled_again(tmp_path):
+    cache = tmp_path / "cache"
+    first = small_table(tmp_path, cache)
+    text = "Intel and Nestlé"
+    expected = found(first, text)
+    assert expected == [("Intel", "INTC"), ("Nestlé", "NESN")] and not first.compiled_from_cache
+    (stored,) = cache.glob("names-*.hsdb")
+    again = small_table(tmp_path, cache)
+    assert found(again, text) == expected and again.compiled_from_cache
+    stored.write_bytes(b"not a database")
+    broken = small_table(tmp_path, cache)
+    assert found(broken, text) == expected and not broken.compiled_from_cache
+    stored_again = small_table(tmp_path, cache)  # compiled again and stored again
+    assert found(stored_again, text) == expected and stored_again.compiled_from_cache
+
+
+def test_an_unwritable_cache_costs_only_a_compile(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    table = small_table(tmp_path, blocker / "cache")  # a folder under a file: can't be made
+    assert found(table, "Intel") == [("Intel", "INTC")] and not table.compiled_from_cache
+
+
+def test_threads_search_one_table_at_once(tmp_path):
+    # Hyperscan's scratch space can't be shared: each thread has its own.
+    from concurrent.futures import ThreadPoolExecutor
+
+    table = small_table(tmp_path, None)
+    texts = [f"{'Intel and Nestlé. ' * (i + 1)}JPMorgan Chase" for i in range(200)]
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda t: found(table, t), texts))
+    assert all(len(r) == 2 * (i + 1) + 1 for i, r in enumerate(results))
