@@ -209,7 +209,10 @@ def context(text: str, start: int, end: int, symbol: str) -> str | None:
     ticker = _TICKER_AFTER.match(after)
     if ticker and symbols.canonical(ticker.group(1)) == symbol:
         return "its ticker follows"
-    if _SHARES_BEFORE.search(text[max(0, start - 20):start]):
+    before = text[max(0, start - 20):start]
+    if before.endswith("\n"):
+        before = before[:-1]  # as the regex's `$` allows
+    if before[-3:].lower() in ("of ", "in ") and _SHARES_BEFORE.search(before):
         return "shares of"
     if _AFTER.match(after):
         return "a company verb or noun follows"

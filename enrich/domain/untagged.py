@@ -106,15 +106,14 @@ def link(text: str, mentions: Sequence[Mention], index: NameIndex) -> list[Compa
                 brackets.append(hit)  # `Taiwan Semiconductor Manufacturing Company (TSMC)`: decided below
             continue
         outcome = _untagged(text, hit, lookup, as_of)
-        if outcome is None or people.named(hit):
-            continue
         if outcome is _IN_A_LIST:
-            pending.append(hit)
-        else:
+            pending.append(hit)  # a person's name or not: asked if the list or a link elsewhere would count it
+        elif outcome is not None and not people.named(hit):
             linked.append(outcome)
-    listed, pending = _listed_with_others(text, pending, [*taken, *(m.span for m, _, _ in linked)], lookup, as_of)
+    listed, pending = _listed_with_others(text, pending, [*taken, *(m.span for m, _, _ in linked)], lookup, as_of,
+                                          people)
     linked += listed
-    linked += _named_elsewhere(text, pending, linked, as_of)
+    linked += _named_elsewhere(text, pending, linked, as_of, people)
     linked += _abbreviations(text, brackets, [*found, *(m for m, _, _ in linked)], as_of)
     suggested: set[tuple[str, str]] = set()
     for mention, key, with_tag in sorted(linked, key=lambda x: x[0].span):
@@ -137,19 +136,23 @@ class _People:
     def __init__(self, text: str, hits: Sequence[NameHit]):
         self._text = text
         self._hits = hits
+        self._by_name: dict[str, list[NameHit]] | None = None
         self._known: dict[str, bool] = {}
 
     def named(self, hit: NameHit) -> bool:
         text = self._text
         name = text[hit.start:hit.end].casefold()
         if name not in self._known:
-            self._known[name] = any(nc.after_a_name(text, h.start) for h in self._hits
-                                    if text[h.start:h.end].casefold() == name)
+            if self._by_name is None:
+                self._by_name = {}
+                for h in self._hits:
+                    self._by_name.setdefault(text[h.start:h.end].casefold(), []).append(h)
+            self._known[name] = any(nc.after_a_name(text, h.start) for h in self._by_name[name])
         return self._known[name]
 
 
 def _listed_with_others(text: str, pending: Sequence[NameHit], anchors: list[tuple[int, int]],
-                        tagged: _TagLookup, as_of: str | None
+                        tagged: _TagLookup, as_of: str | None, people: _People
                         ) -> tuple[list[tuple[CompanyMention, tuple[str, str], bool]], list[NameHit]]:
     """Names that are also ordinary words, linked where the article lists them with companies it names
     (`Apple, Microsoft and Amazon`): a list of companies says what its other items are. Sweeps forward and
@@ -157,7 +160,10 @@ def _listed_with_others(text: str, pending: Sequence[NameHit], anchors: list[tup
     done: list[tuple[CompanyMention, tuple[str, str], bool]] = []
     waiting = sorted(pending, key=lambda h: h.start)
     spans = sorted(anchors)
+    if not spans or not waiting:
+        return done, waiting  # no company to list them with, or nothing to list
     for _ in range(2):
+        linked_before = len(done)
         for forward in (True, False):
             events = sorted([(s, e, None) for s, e in spans] + [(h.start, h.end, h) for h in waiting],
                             key=lambda x: x[0], reverse=not forward)
@@ -171,21 +177,25 @@ def _listed_with_others(text: str, pending: Sequence[NameHit], anchors: list[tup
                 outcome = None
                 if gap is not None and len(gap) <= 30 and nc.LIST_GAP.match(gap):
                     outcome = _untagged(text, hit, tagged, as_of, listed=True)
-                if outcome is not None and outcome is not _IN_A_LIST:
+                if outcome is not None and outcome is not _IN_A_LIST and not people.named(hit):
                     done.append(outcome)
                     spans.append((start, end))
                     near = (start, end)
                 else:
                     kept.append(hit)
             waiting = sorted(kept, key=lambda h: h.start)
+        if len(done) == linked_before:
+            break  # a round that linked nothing: the next would be the same
     return done, waiting
 
 
 def _named_elsewhere(text: str, pending: Sequence[NameHit], linked: Sequence[tuple[CompanyMention, tuple[str, str],
-                                                                                   bool]], as_of: str | None
-                     ) -> list[tuple[CompanyMention, tuple[str, str], bool]]:
+                                                                                   bool]], as_of: str | None,
+                     people: _People) -> list[tuple[CompanyMention, tuple[str, str], bool]]:
     """A name that is also a word, linked where the article names the same company as such elsewhere (`Target
     Corporation ... Target said`): the article has said which it means."""
+    if not linked:
+        return []
     known: dict[tuple[str, str], dict[str, CompanyMention]] = {}
     for m, key, _ in linked:
         known.setdefault(key, {}).setdefault(m.text.casefold(), m)
@@ -197,7 +207,7 @@ def _named_elsewhere(text: str, pending: Sequence[NameHit], linked: Sequence[tup
             names = known.get(key, {})
             same = names.get(written.casefold()) or next(
                 (m for name, m in names.items() if name.startswith(written.casefold() + " ")), None)
-            if same is not None:
+            if same is not None and nc.stands_alone(text, hit.start, hit.end) and not people.named(hit):
                 finding = f"{written!r} names {entry.company} ({_label(entry)}), as the article does elsewhere"
                 done.append((CompanyMention((hit.start, hit.end), written, same.listing, 0.75, False,
                                             (_note(finding, as_of),)), key, False))
@@ -307,7 +317,8 @@ _IN_A_LIST = object()  # `_untagged`'s answer for a name that counts only among 
 def _untagged(text: str, hit: NameHit, tagged: _TagLookup, as_of: str | None, listed: bool = False
               ) -> tuple[CompanyMention, tuple[str, str], bool] | object | None:
     """A hit outside any tag: linked when it is written as a name, stands alone and, if the name is also
-    ordinary text or several companies', when the text says which company it is."""
+    ordinary text or several companies', when the text says which company it is. `_IN_A_LIST` (a name that
+    counts only among companies) is answered before asking whether the hit stands alone: whoever links it asks."""
     written = text[hit.start:hit.end]
     entries = _distinct(hit.entries)
     if not _written_as_name(written, entries):
@@ -317,9 +328,9 @@ def _untagged(text: str, hit: NameHit, tagged: _TagLookup, as_of: str | None, li
                       (None, entries[0]))
     if tag is None and len(entries) > 1:
         return None  # several companies answer to this name and no tag says which: when in doubt, no link
-    if not nc.stands_alone(text, hit.start, hit.end):
-        return None
     if tag is not None:
+        if not nc.stands_alone(text, hit.start, hit.end):
+            return None
         evidence = (_note(f"{written!r} is {entry.company}, which the article tags elsewhere: {tag.label}", as_of),)
         return CompanyMention((hit.start, hit.end), written, tag.listing, 0.9, False, evidence), tag.key, True
     said = nc.context(text, hit.start, hit.end, entry.symbol)
@@ -334,7 +345,7 @@ def _untagged(text: str, hit: NameHit, tagged: _TagLookup, as_of: str | None, li
         if listed and not entry.family and (entry.kind != "first" or not nc.sentence_start(text, hit.start)):
             said = "listed with other companies"
         else:
-            return _IN_A_LIST  # also ordinary text: a company only among companies
+            return _IN_A_LIST  # also ordinary text: a company only among companies (standing alone: asked there)
     if plain and said is None:
         return None  # also ordinary text, and nothing says it is the company here
     if (not said and entry.source != "curated" and " " not in written and not VENUES[entry.venue_key].is_us
@@ -344,6 +355,8 @@ def _untagged(text: str, hit: NameHit, tagged: _TagLookup, as_of: str | None, li
         return None  # `Mitsubishi`, `CVS`: other companies' names open with it
     if entry.kind == "first" and not said and (nc.sentence_start(text, hit.start) or nc.title_line(text, hit.start)):
         return None  # `Hyperscale` opening a sentence: a first word alone needs its capital to mean something
+    if not nc.stands_alone(text, hit.start, hit.end):
+        return None  # asked last: the costliest question, and most hits are answered before it
     confidence = 0.95 if said == "legal form" else 0.85 if not plain else 0.8 if said else 0.75
     finding = f"{written!r} names {entry.company} ({_label(entry)})"
     if said:
@@ -367,6 +380,8 @@ class _TagLookup:
 
     def find(self, written: str, key: tuple[str, str]) -> _Tagged | None:
         """The tag for this listing, or for a company whose name the written name opens."""
+        if not self._by_key:
+            return None  # the article tags nothing
         if key in self._by_key:
             return self._by_key[key]
         words = written.casefold().split()

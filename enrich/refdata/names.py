@@ -231,7 +231,7 @@ def _cased(name: str) -> set[str]:
 
 @functools.lru_cache(maxsize=1)
 def default_names() -> NameTable:
-    """The bundled name index (the automaton is built on the first search)."""
+    """The bundled name index (its Hyperscan database is compiled, or read from the cache, on the first search)."""
     from enrich.refdata.index import DATA_DIR
 
     manifest = snap.read_manifest(DATA_DIR)
