@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from functools import lru_cache
 
 from enrich import __version__
 from enrich.domain import fixes, symbols
@@ -12,12 +13,13 @@ from enrich.domain.live import with_live
 from enrich.domain.mentions import extract
 from enrich.domain.model import Enrichment, Mention, Tag
 from enrich.domain.namedates import at_date
+from enrich.domain.reference import Reference
 from enrich.domain.untagged import link
 from enrich.domain.venues import VENUES
 from enrich.domain.verdicts import SEC
 from enrich.errors import EnrichError, TooLarge
 from enrich.market.context import live_listing, price_context
-from enrich.wiring import Services
+from enrich.wiring import VERDICT_CACHE_SIZE, Services
 
 
 def enrich(text: str, services: Services, *, as_of: str | None = None, prices: bool = True,
@@ -113,10 +115,21 @@ def lookup(symbol: str, services: Services, *, venue_key: str | None = None, as_
 
 
 def _best_venue(symbol: str, services: Services) -> str | None:
+    return _best_venues(services.reference)(symbol)
+
+
+@lru_cache(maxsize=4)
+def _best_venues(reference: Reference) -> Callable[[str], str | None]:
+    """The symbol's best listing in these references, sorted out once per symbol (a hot lookup asks again)."""
     order = {key: n for n, key in enumerate(VENUES)}
-    listings = sorted(services.reference.listings(symbol), key=lambda x: (
-        not VENUES[x.venue_key].is_us, x.source != SEC, x.family_only, order[x.venue_key]))
-    return listings[0].venue_key if listings else None
+
+    @lru_cache(maxsize=VERDICT_CACHE_SIZE)
+    def best(symbol: str) -> str | None:
+        listings = sorted(reference.listings(symbol), key=lambda x: (
+            not VENUES[x.venue_key].is_us, x.source != SEC, x.family_only, order[x.venue_key]))
+        return listings[0].venue_key if listings else None
+
+    return best
 
 
 def _add_market_data(mentions: list[Mention], services: Services) -> None:

