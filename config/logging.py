@@ -38,7 +38,7 @@ class JsonFormatter(logging.Formatter):
 
 def _head(created: float, level: str, logger: str, msg: str, pid: int | None) -> dict[str, Any]:
     entry: dict[str, Any] = {
-        "ts": dt.datetime.fromtimestamp(created, dt.UTC).isoformat(timespec="milliseconds"),
+        "ts": _timestamp(created),
         "level": level,
         "logger": logger,
         "msg": msg,
@@ -50,11 +50,33 @@ def _head(created: float, level: str, logger: str, msg: str, pid: int | None) ->
     return entry
 
 
+_second: tuple[int, str] = (-1, "")  # the last second formatted, and its text (a line per request shares it)
+
+
+def _timestamp(created: float) -> str:
+    """`datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")`, the date and time formatted once
+    per second."""
+    global _second
+    whole = int(created)
+    micros = round((created - whole) * 1_000_000)
+    if micros >= 1_000_000:
+        whole, micros = whole + 1, 0
+    known, text = _second
+    if known != whole:
+        text = dt.datetime.fromtimestamp(whole, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        _second = (whole, text)
+    return f"{text}.{micros // 1000:03d}+00:00"
+
+
 def _dumps(entry: dict[str, Any]) -> str:
     try:  # orjson: a tenth of json's time, and the access log writes a line per request
         return orjson.dumps(entry, default=str).decode()
     except (orjson.JSONEncodeError, TypeError):  # a lone surrogate in a path, a 65-bit number: json escapes
         return json.dumps(entry, default=str)
+
+
+_pid = [os.getpid()]  # this process's id, kept (a system call per line otherwise), renewed in a forked child
+os.register_at_fork(after_in_child=lambda: _pid.__setitem__(0, os.getpid()))
 
 
 def log_fields(logger: logging.Logger, level: int, msg: str, fields: dict[str, Any]) -> None:
@@ -74,7 +96,7 @@ def log_fields(logger: logging.Logger, level: int, msg: str, fields: dict[str, A
             for h in handlers):
         logger.log(level, msg, extra=fields)
         return
-    entry = _head(time.time(), logging.getLevelName(level), logger.name, msg, os.getpid())
+    entry = _head(time.time(), logging.getLevelName(level), logger.name, msg, _pid[0])
     for key, value in fields.items():
         entry.setdefault(key, value)
     line = _dumps(entry)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 
@@ -76,13 +75,18 @@ def _judged(text: str, services: Services, as_of: str | None) -> tuple[list[Ment
     return mentions, len(tags) > cap
 
 
+_STATUSES = ("valid", "corrected", "unverified", "unknown", "ambiguous")
+
+
 def _meta(mentions: list[Mention], services: Services, as_of: str | None, prices: bool) -> dict:
-    counts = Counter(m.verdict.status for m in mentions)
+    counts = dict.fromkeys(_STATUSES, 0)
+    for mention in mentions:
+        if mention.verdict.status in counts:
+            counts[mention.verdict.status] += 1
     return {
         "version": __version__,
         "as_of": as_of,
-        "counts": {status: counts.get(status, 0) for status in ("valid", "corrected", "unverified", "unknown",
-                                                                  "ambiguous")},
+        "counts": counts,
         "prices": services.settings.market_data if prices else "disabled",
         "refdata": services.refdata_versions,
     }

@@ -77,3 +77,15 @@ def test_gunicorns_logger_builds_no_access_line():
     quiet = NoAccessLogger(Config())
     assert quiet.access_log_enabled is False
     assert quiet.access(None, None, None, None) is None  # nothing read from the request or the answer
+
+
+def test_timestamps_are_datetimes_isoformat():
+    import datetime as dt
+    import random
+
+    from config.logging import _timestamp
+
+    moments = [0.0, 1.0, 1_764_511_081.9999996, 1_764_511_081.0004999, 1_764_511_081.1235]
+    moments += [random.uniform(0, 4e9) for _ in range(2000)]
+    for moment in moments:
+        assert _timestamp(moment) == dt.datetime.fromtimestamp(moment, dt.UTC).isoformat(timespec="milliseconds")

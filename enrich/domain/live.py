@@ -32,10 +32,28 @@ def _on(venue: Venue, base: Resolved, live: LiveListing) -> Resolved:
                     name=base.name or live.name, currency=venue.currency, kind=base.kind)
 
 
+_MEMO = 4096
+_known: dict[tuple[str, int, int], tuple[Verdict, LiveListing, Verdict]] = {}  # by identity (both kept)
+
+
 def with_live(tag: Tag, verdict: Verdict, live: LiveListing | None) -> Verdict:
-    """The verdict after live evidence: `unverified` becomes `valid` or `corrected`; a correction is confirmed."""
+    """The verdict after live evidence: `unverified` becomes `valid` or `corrected`; a correction is confirmed.
+    Worked out once per claimed venue, verdict and live answer (the verdict memo and the quote cache hand every
+    request the same objects; a new object is a new entry)."""
     if live is None or verdict.resolved is None:
         return verdict
+    key = (tag.venue_key, id(verdict), id(live))
+    known = _known.get(key)
+    if known is not None and known[0] is verdict and known[1] is live:
+        return known[2]
+    after = _with_live(tag.venue_key, verdict, live)
+    if len(_known) >= _MEMO:
+        _known.clear()
+    _known[key] = (verdict, live, after)
+    return after
+
+
+def _with_live(venue_key: str, verdict: Verdict, live: LiveListing) -> Verdict:
     if not live.found:
         return replace(verdict, evidence=(*verdict.evidence, Evidence(SOURCE, live.as_of,
                                                                       f"Yahoo has no {live.yahoo_symbol}")))
@@ -46,7 +64,7 @@ def with_live(tag: Tag, verdict: Verdict, live: LiveListing | None) -> Verdict:
     venue = venue_for_yahoo(live.exchange_code)
     if venue is None:
         return replace(verdict, evidence=evidence)
-    claimed = VENUES[tag.venue_key]
+    claimed = VENUES[venue_key]
     symbol_fixes = tuple(c for c in verdict.corrections if c.field != "exchange")
     if venue.family == claimed.family:
         # Listed where the article says (within the family Yahoo names exactly): any venue move was wrong.

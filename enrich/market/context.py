@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 from enrich.domain.live import LiveListing
@@ -14,6 +15,7 @@ MINOR_UNITS = {"GBp": ("GBP", 100), "GBX": ("GBP", 100), "ZAc": ("ZAR", 100), "Z
 _STATUS = {NOT_FOUND: "not_found", RATE_LIMITED: "rate_limited", DISABLED: "disabled"}
 
 
+@functools.lru_cache(maxsize=4096)  # a quote's times come back on every request that reads it
 def _iso(epoch: float | None) -> str | None:
     if epoch is None:
         return None
@@ -60,10 +62,26 @@ def price_context(result: QuoteResult | None, now: float) -> tuple[dict[str, Any
     return price, None, None
 
 
+_LIVE_MEMO = 4096
+_live: dict[int, tuple[QuoteResult, LiveListing | None]] = {}  # by the result's identity (kept, so never reused)
+
+
 def live_listing(result: QuoteResult | None) -> LiveListing | None:
-    """What a quote proves about the listing: found where, or not found; None when the source didn't answer."""
+    """What a quote proves about the listing: found where, or not found; None when the source didn't answer.
+    One answer per result: the quote cache hands every request the same result until it is refreshed."""
     if result is None:
         return None
+    known = _live.get(id(result))
+    if known is not None and known[0] is result:
+        return known[1]
+    listing = _live_listing(result)
+    if len(_live) >= _LIVE_MEMO:
+        _live.clear()
+    _live[id(result)] = (result, listing)
+    return listing
+
+
+def _live_listing(result: QuoteResult) -> LiveListing | None:
     if result.outcome == NOT_FOUND:
         return LiveListing(result.symbol, False, as_of=_iso(result.fetched_at))
     quote = result.quote

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, request
 
+from config.logging import REQUEST_ID
+
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
@@ -32,7 +34,8 @@ def docs_csp(html: str) -> str:
 
 class SecurityHeaders:
     """WSGI middleware: the headers every answer carries, added as the answer starts (a list appended to, where a
-    Flask hook cost a header-by-header `Headers.set` and a look-up of the request on every request)."""
+    Flask hook cost a header-by-header `Headers.set` and a look-up of the request on every request), and the
+    request's id (enrich/web/tracing.py sets it for the request; Flask starts the answer before tearing down)."""
 
     _OURS = frozenset({"x-content-type-options", "referrer-policy"})
     _ALWAYS = [("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", REFERRER_POLICY)]
@@ -48,6 +51,9 @@ class SecurityHeaders:
             headers += self._ALWAYS
             if "content-security-policy" not in names:
                 headers.append(("Content-Security-Policy", API_CSP))
+            request_id = REQUEST_ID.get()
+            if request_id is not None and "x-request-id" not in names:
+                headers.append(("X-Request-ID", request_id))
             return start_response(status, headers, exc_info)
 
         return self.app(environ, start)

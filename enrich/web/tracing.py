@@ -31,7 +31,6 @@ def _start() -> None:
 
 def _finish(response: Response) -> Response:
     here, asked = g._get_current_object(), request._get_current_object()
-    response.headers[HEADER] = here.request_id
     rule = asked.url_rule
     route = rule.rule if rule is not None else None
     level = logging.DEBUG if route in QUIET else logging.INFO
