@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any
+
 import flask_smorest
 import swagger_ui_bundle
 from flask import Flask, send_from_directory
+from webargs.core import _UNKNOWN_DEFAULT_PARAM as UNKNOWN_DEFAULT
 
 from enrich import __version__
 from enrich.web.body import JsonParser
@@ -27,9 +33,52 @@ class Api(flask_smorest.Api):
 
 
 class Blueprint(flask_smorest.Blueprint):
-    """A flask-smorest Blueprint whose JSON bodies are read strictly (enrich.web.body)."""
+    """A flask-smorest Blueprint whose JSON bodies are read strictly (enrich.web.body), and whose decorators cost a
+    sync view one plain call each: flask-smorest wraps a view once per decorator in a function that asks Flask
+    (through `current_app`) whether the view is a coroutine on every request, and webargs adds its own layer per
+    argument location. The documentation each decorator records (`_apidoc`) is kept as flask-smorest makes it."""
 
     ARGUMENTS_PARSER = JsonParser()
+
+    def arguments(self, schema: Any, *, location: str = "json", **kwargs: Any) -> Callable[[Callable], Callable]:
+        documenting = super().arguments(schema, location=location, **kwargs)
+        use_args = {k: v for k, v in kwargs.items()
+                    if k not in ("content_type", "required", "description", "example", "examples")}
+        if location not in ("path", "query") or use_args:
+            return documenting  # bodies, and any webargs option: webargs' own wrapper
+
+        def decorator(func: Callable) -> Callable:
+            documented = documenting(func)
+            if inspect.iscoroutinefunction(func):
+                return documented
+            parse = self.ARGUMENTS_PARSER.parse
+
+            @functools.wraps(func)
+            def wrapper(*args: Any, **view_args: Any) -> Any:
+                # webargs' use_args, less its layers: the parsed arguments after those of outer decorators
+                return func(*args, parse(schema, location=location, unknown=UNKNOWN_DEFAULT), **view_args)
+
+            wrapper._apidoc = documented._apidoc  # type: ignore[attr-defined]
+            return wrapper
+
+        return decorator
+
+    def alt_response(self, status_code: Any, **kwargs: Any) -> Callable[[Callable], Callable]:
+        documenting = super().alt_response(status_code, **kwargs)
+
+        def decorator(func: Callable) -> Callable:
+            documented = documenting(func)
+            if inspect.iscoroutinefunction(func):
+                return documented
+
+            @functools.wraps(func)
+            def wrapper(*args: Any, **view_args: Any) -> Any:
+                return func(*args, **view_args)
+
+            wrapper._apidoc = documented._apidoc  # type: ignore[attr-defined]
+            return wrapper
+
+        return decorator
 
 
 def init_app(app: Flask, *, api_keys: bool) -> Api:
