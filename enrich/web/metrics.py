@@ -6,10 +6,12 @@ scrape of any worker adds them all up; without that variable (tests, `flask run`
 
 from __future__ import annotations
 
+import bisect
+import math
 import os
 import threading
 import time
-from typing import Any
+import weakref
 
 from flask import Flask, Response, current_app, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
@@ -22,39 +24,68 @@ from enrich.web.openapi import Blueprint
 from enrich.wiring import Services
 
 REQUESTS = Counter("enrich_http_requests", "HTTP requests answered", ["route", "method", "status"])
+BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 LATENCY = Histogram("enrich_http_request_duration_seconds", "Time to answer an HTTP request", ["route", "method"],
-                    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0))
+                    buckets=BUCKETS)
 QUOTE_EVENTS = {name: Counter(f"enrich_quote_cache_{name}", f"Quote cache: {name.replace('_', ' ')}")
                 for name in COUNTERS}
 REFDATA = Gauge("enrich_refdata_info", "Loaded reference sources and their as-of dates (value 1)",
                 ["source", "as_of"], multiprocess_mode="max")
 BUILD = Gauge("enrich_build_info", "The service's version (value 1)", ["version"], multiprocess_mode="max")
-SYNC_S = 0.25  # how often a request carries the quote cache's counters into Prometheus (a scrape always does)
-_SYNC = "enrich.metrics.sync"  # the app's _CacheSync, in app.extensions, for the scrape
+_BOUNDS = (*BUCKETS, math.inf)  # the histogram's bucket bounds, +Inf last as Prometheus adds it
+SYNC_S = 0.25  # how often this process's counts are carried into Prometheus (a scrape carries them at once)
+_CARRIER = "enrich.metrics.carrier"  # the app's _Carrier, in app.extensions, for the scrape
 METHODS = frozenset({"GET", "POST", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
 
 blp = Blueprint("metrics", __name__, description="Prometheus metrics")
 
 
-class _CacheSync:
-    """Carries the market adapter's per-process counters (MarketData.stats) into Prometheus counters."""
+class _Carrier:
+    """What this process counted, carried into Prometheus every SYNC_S by one daemon thread per process (and by every
+    scrape): the requests answered and their times, tallied in plain dicts (in multiprocess mode each Prometheus
+    change takes a lock and writes a memory-mapped file, three per request), and the quote cache's own counters
+    (MarketData.stats). A scrape of another worker sees this one's requests at most SYNC_S late."""
 
     def __init__(self, services: Services) -> None:
         self.services = services
         self.lock = threading.Lock()
         self.pid = os.getpid()
         self.seen: dict[str, int] = {}
-        self.last = 0.0
+        self.counts: dict[tuple[str, str, int], int] = {}
+        self.times: dict[tuple[str, str], list[float]] = {}  # [sum, count per bucket...]
+        _carriers.add(self)
 
-    def __call__(self, every_s: float = 0.0) -> None:
-        """Carry the counters over (when `every_s` is given: only if the last carry is older than that)."""
-        now = time.monotonic()
-        if every_s and now - self.last < every_s and self.pid == os.getpid():
-            return
-        self.last = now
+    def add(self, route: str, method: str, status: int, seconds: float) -> None:
+        slot = bisect.bisect_left(_BOUNDS, seconds)  # Prometheus' bucket: the first bound at or above the time
         with self.lock:
-            if self.pid != os.getpid():  # a forked worker: its adapter's counters start at zero
-                self.pid, self.seen = os.getpid(), {}
+            if self.pid != os.getpid():
+                self._forked()
+            key = (route, method, status)
+            self.counts[key] = self.counts.get(key, 0) + 1
+            times = self.times.get((route, method))
+            if times is None:
+                times = self.times[(route, method)] = [0.0] * (len(_BOUNDS) + 1)
+            times[0] += seconds
+            times[slot + 1] += 1
+        _carrying()
+
+    def _forked(self) -> None:
+        """A forked worker: the parent's tallies are the parent's; the adapter's counters start at zero."""
+        self.pid, self.seen, self.counts, self.times = os.getpid(), {}, {}, {}
+
+    def carry(self) -> None:
+        with self.lock:
+            if self.pid != os.getpid():
+                self._forked()
+            counts, times, self.counts, self.times = self.counts, self.times, {}, {}
+            for (route, method, status), number in counts.items():
+                REQUESTS.labels(route, method, str(status)).inc(number)
+            for (route, method), (total, *buckets) in times.items():
+                child = LATENCY.labels(route, method)
+                child._sum.inc(total)  # what Histogram.observe does, once for many  # noqa: SLF001
+                for slot, number in enumerate(buckets):
+                    if number:
+                        child._buckets[slot].inc(number)  # noqa: SLF001
             now = self.services.market.stats()  # never builds the adapter (and imports no yfinance)
             for name, value in now.items():
                 delta = value - self.seen.get(name, 0)
@@ -63,14 +94,37 @@ class _CacheSync:
             self.seen = now
 
 
+_carriers: weakref.WeakSet[_Carrier] = weakref.WeakSet()  # every app's (a test process makes many)
+_thread: list[int] = [0]  # the pid whose carrying thread runs
+
+
+def _carrying() -> None:
+    """Start this process's carrying thread (once per process: a forked worker starts its own)."""
+    if _thread[0] != os.getpid():
+        with _thread_lock:
+            if _thread[0] != os.getpid():
+                _thread[0] = os.getpid()
+                threading.Thread(target=_carry_forever, daemon=True, name="metrics-carry").start()
+
+
+def _carry_forever() -> None:
+    while True:
+        time.sleep(SYNC_S)
+        for carrier in list(_carriers):
+            carrier.carry()
+
+
+_thread_lock = threading.Lock()
+
+
 @blp.route("/metrics")
 @blp.doc(responses={"200": {"description": "Prometheus text format",
                             "content": {"text/plain": {"schema": {"type": "string"}}}}})
 def metrics() -> Response:
     """Prometheus metrics of every worker."""
-    sync = current_app.extensions.get(_SYNC)
-    if sync is not None:
-        sync()  # this process's quote counters as of now; other workers carry theirs at most SYNC_S after a request
+    carrier = current_app.extensions.get(_CARRIER)
+    if carrier is not None:
+        carrier.carry()  # this process's counts as of now; other workers carry theirs every SYNC_S
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         MultiProcessCollector(registry)
@@ -84,25 +138,12 @@ def init_app(app: Flask, services: Services) -> None:
     BUILD.labels(__version__).set(1)
     for source, as_of in services.refdata_versions.items():
         REFDATA.labels(source, as_of or "unknown").set(1)
-    sync = _CacheSync(services)
-    app.extensions[_SYNC] = sync
-    counters: dict[tuple[str, str, int], Any] = {}  # each label set's child, made once (`labels()` locks)
-    timers: dict[tuple[str, str], Any] = {}
+    carrier = app.extensions[_CARRIER] = _Carrier(services)
 
     @app.after_request
     def _observe(response: Response) -> Response:
         asked = request._get_current_object()  # type: ignore[attr-defined]
         rule = asked.url_rule
-        route = rule.rule if rule is not None else "<unmatched>"
-        method = asked.method if asked.method in METHODS else "OTHER"
-        status = response.status_code
-        counter = counters.get((route, method, status))
-        if counter is None:
-            counter = counters[(route, method, status)] = REQUESTS.labels(route, method, str(status))
-        counter.inc()
-        timer = timers.get((route, method))
-        if timer is None:
-            timer = timers[(route, method)] = LATENCY.labels(route, method)
-        timer.observe(time.perf_counter() - g.started)
-        sync(SYNC_S)
+        carrier.add(rule.rule if rule is not None else "<unmatched>", asked.method if asked.method in METHODS
+                    else "OTHER", response.status_code, time.perf_counter() - g.started)
         return response

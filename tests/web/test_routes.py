@@ -136,6 +136,31 @@ def test_metrics_count_requests_by_route_and_publish_versions(client):
     assert "enrich_quote_cache_hits_total" in text and "enrich_quote_cache_upstream_failures_total" in text
 
 
+def test_requests_are_tallied_and_carried_exactly(client):
+    # Requests are tallied in the process and carried into Prometheus in batches (enrich/web/metrics.py): the
+    # counter, the histogram's count, sum and cumulative buckets must come out as observing each one would.
+    def sample(text: str, name: str, labels: str) -> float:
+        found = re.search(rf"^{name}\{{{labels}\}} (\S+)$", text, re.M)
+        return float(found.group(1)) if found else 0.0
+
+    labels = 'method="GET",route="/healthz"'
+    before = client.get("/metrics").get_data(as_text=True)
+    for _ in range(7):
+        client.get("/healthz")
+    after = client.get("/metrics").get_data(as_text=True)
+
+    def delta(name: str, these: str = labels) -> float:
+        return sample(after, name, these) - sample(before, name, these)
+
+    assert delta("enrich_http_requests_total", labels + ',status="200"') == 7
+    assert delta("enrich_http_request_duration_seconds_count") == 7
+    assert delta("enrich_http_request_duration_seconds_bucket", 'le="\\+Inf",' + labels) == 7
+    assert 0 < delta("enrich_http_request_duration_seconds_sum") < 7 * 10
+    buckets = [sample(after, "enrich_http_request_duration_seconds_bucket", f'le="{bound}",{labels}')
+               for bound in ("0\\.001", "0\\.01", "0\\.1", "1\\.0", "10\\.0", "\\+Inf")]
+    assert buckets == sorted(buckets) and buckets[-1] >= 7, "cumulative, as Prometheus reads them"
+
+
 def test_openapi_document_and_offline_docs(client):
     spec = client.get("/openapi.json").get_json()
     assert spec["openapi"].startswith("3.") and {"/v1/enrich", "/v1/tickers/{symbol}", "/healthz", "/readyz",

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from enrich.web import serve
+from tests.waiting import wait_for
 from tests.web.conftest import ARTICLE, gunicorn
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,10 +85,15 @@ def test_gunicorn_round_trip_and_clean_stop(server):
 
     for _ in range(10):
         assert call(base, "/readyz")[0] == 200
-    _, _, metrics = call(base, "/metrics")
-    counted = re.search(r'enrich_http_requests_total\{method="GET",route="/readyz",status="200"\} (\S+)', metrics)
-    assert counted and float(counted.group(1)) == 10, "every worker's requests, summed (multiprocess mode)"
-    assert 'enrich_refdata_info{as_of="' in metrics
+
+    def readyz_counted() -> float:
+        found = re.search(r'enrich_http_requests_total\{method="GET",route="/readyz",status="200"\} (\S+)',
+                          call(base, "/metrics")[2])
+        return float(found.group(1)) if found else 0.0
+
+    # Every worker's requests, summed (multiprocess mode); a worker carries its counts every 0.25 s.
+    wait_for(lambda: readyz_counted() == 10, 5, "the 10 readiness probes counted over both workers")
+    assert 'enrich_refdata_info{as_of="' in call(base, "/metrics")[2]
 
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=30) == 0
