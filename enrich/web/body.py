@@ -101,8 +101,8 @@ _NO_BODY = frozenset({"GET", "HEAD", "OPTIONS"})  # no route reads a body of the
 def _early_413() -> None:
     """A declared Content-Length over the limit is refused before a byte of the body is read."""
     asked = request._get_current_object()  # type: ignore[attr-defined]
-    if asked.method in _NO_BODY and not asked.content_length:
-        return
+    if asked.method in _NO_BODY and not asked.environ.get("CONTENT_LENGTH"):
+        return  # no declared body (a streamed one is cut at the limit when read)
     limit = asked.max_content_length = _limit()[0]  # also where Werkzeug stops reading a streamed body
     if asked.content_length is not None and asked.content_length > limit:
         _too_large()

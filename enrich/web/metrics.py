@@ -145,5 +145,5 @@ def init_app(app: Flask, services: Services) -> None:
         asked = request._get_current_object()  # type: ignore[attr-defined]
         rule = asked.url_rule
         carrier.add(rule.rule if rule is not None else "<unmatched>", asked.method if asked.method in METHODS
-                    else "OTHER", response.status_code, time.perf_counter() - g.started)
+                    else "OTHER", response.status_code, time.perf_counter() - g._get_current_object().started)
         return response

@@ -13,7 +13,6 @@ from flask import Flask, Response, g, request
 from config.logging import REQUEST_ID, log_fields
 
 log = logging.getLogger("enrich.web.access")
-HEADER = "X-Request-ID"
 _SANE = re.compile(r"^[A-Za-z0-9._:/+=\-]{1,128}$")
 # New request ids: 128 random bits from a generator seeded from the system's entropy (reseeded in each forked
 # worker), a fraction of os.urandom's system call per request; an id must be unique, not secret.
@@ -23,7 +22,7 @@ QUIET = frozenset({"/healthz", "/readyz", "/metrics"})  # probes and scrapes log
 
 
 def _start() -> None:
-    incoming = request.headers.get(HEADER, "")
+    incoming = request.environ.get("HTTP_X_REQUEST_ID", "")  # the header, without building a Headers view
     request_id = incoming if incoming and _SANE.match(incoming) else f"{_ids.getrandbits(128):032x}"
     here = g._get_current_object()  # one look-up of each context per hook: every `g.x` is one
     here.request_id, here.started, here.request_id_token = request_id, time.perf_counter(), REQUEST_ID.set(request_id)
