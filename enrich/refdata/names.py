@@ -4,6 +4,7 @@ cache folder (`ENRICH_CACHE_DIR`, else `$XDG_CACHE_HOME/enrich` or `~/.cache/enr
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
@@ -191,15 +192,20 @@ def _cache_dir() -> Path | None:
 
 
 def _store(path: Path, data: bytes) -> None:
-    """Write the compiled database atomically (a process reading it sees all of it or none); a folder that can't
-    be written only costs the next process a compile."""
+    """Write the compiled database atomically (a process reading it sees all of it or none), and remove the ones
+    compiled from other names (an earlier names.tsv); a folder that can't be written only costs the next process a
+    compile."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".names-", delete=False) as out:
             out.write(data)
         os.replace(out.name, path)
     except OSError:
-        pass
+        return
+    for other in path.parent.glob("names-*.hsdb"):
+        if other != path:
+            with contextlib.suppress(OSError):
+                other.unlink()
 
 
 def _fold(text: str) -> str:

@@ -142,6 +142,7 @@ def test_the_compiled_index_is_kept_for_the_next_process_and_a_bad_copy_compiled
     expected = found(first, text)
     assert expected == [("Intel", "INTC"), ("Nestlé", "NESN")] and not first.compiled_from_cache
     (stored,) = cache.glob("names-*.hsdb")
+    (cache / "names-0000.hsdb").write_bytes(b"compiled from an earlier names.tsv")  # removed at the next store
     again = small_table(tmp_path, cache)
     assert found(again, text) == expected and again.compiled_from_cache
     stored.write_bytes(b"not a database")
@@ -149,6 +150,7 @@ def test_the_compiled_index_is_kept_for_the_next_process_and_a_bad_copy_compiled
     assert found(broken, text) == expected and not broken.compiled_from_cache
     stored_again = small_table(tmp_path, cache)  # compiled again and stored again
     assert found(stored_again, text) == expected and stored_again.compiled_from_cache
+    assert list(cache.glob("names-*.hsdb")) == [stored], "only the names in use are kept"
 
 
 def test_an_unwritable_cache_costs_only_a_compile(tmp_path):
