@@ -33,6 +33,8 @@ REFDATA = Gauge("enrich_refdata_info", "Loaded reference sources and their as-of
                 ["source", "as_of"], multiprocess_mode="max")
 BUILD = Gauge("enrich_build_info", "The service's version (value 1)", ["version"], multiprocess_mode="max")
 _BOUNDS = (*BUCKETS, math.inf)  # the histogram's bucket bounds, +Inf last as Prometheus adds it
+_pid = [os.getpid()]  # this process's id, without a system call per request; renewed in a forked worker
+os.register_at_fork(after_in_child=lambda: _pid.__setitem__(0, os.getpid()))
 SYNC_S = 0.25  # how often this process's counts are carried into Prometheus (a scrape carries them at once)
 _CARRIER = "enrich.metrics.carrier"  # the app's _Carrier, in app.extensions, for the scrape
 METHODS = frozenset({"GET", "POST", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
@@ -49,7 +51,7 @@ class _Carrier:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.lock = threading.Lock()
-        self.pid = os.getpid()
+        self.pid = _pid[0]
         self.seen: dict[str, int] = {}
         self.counts: dict[tuple[str, str, int], int] = {}
         self.times: dict[tuple[str, str], list[float]] = {}  # [sum, count per bucket...]
@@ -58,7 +60,7 @@ class _Carrier:
     def add(self, route: str, method: str, status: int, seconds: float) -> None:
         slot = bisect.bisect_left(_BOUNDS, seconds)  # Prometheus' bucket: the first bound at or above the time
         with self.lock:
-            if self.pid != os.getpid():
+            if self.pid != _pid[0]:
                 self._forked()
             key = (route, method, status)
             self.counts[key] = self.counts.get(key, 0) + 1
@@ -71,11 +73,11 @@ class _Carrier:
 
     def _forked(self) -> None:
         """A forked worker: the parent's tallies are the parent's; the adapter's counters start at zero."""
-        self.pid, self.seen, self.counts, self.times = os.getpid(), {}, {}, {}
+        self.pid, self.seen, self.counts, self.times = _pid[0], {}, {}, {}
 
     def carry(self) -> None:
         with self.lock:
-            if self.pid != os.getpid():
+            if self.pid != _pid[0]:
                 self._forked()
             counts, times, self.counts, self.times = self.counts, self.times, {}, {}
             for (route, method, status), number in counts.items():
@@ -100,10 +102,10 @@ _thread: list[int] = [0]  # the pid whose carrying thread runs
 
 def _carrying() -> None:
     """Start this process's carrying thread (once per process: a forked worker starts its own)."""
-    if _thread[0] != os.getpid():
+    if _thread[0] != _pid[0]:
         with _thread_lock:
-            if _thread[0] != os.getpid():
-                _thread[0] = os.getpid()
+            if _thread[0] != _pid[0]:
+                _thread[0] = _pid[0]
                 threading.Thread(target=_carry_forever, daemon=True, name="metrics-carry").start()
 
 
