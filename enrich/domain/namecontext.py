@@ -201,19 +201,25 @@ def is_title(line: str) -> bool:
 
 def context(text: str, start: int, end: int, symbol: str) -> str | None:
     """What in the text says a name is the company here, or None."""
-    after = text[end:end + 60]
-    if _LEGAL.match(after):
+    after = _SAID_AFTER.match(text, end, end + 60)  # one regex for the four things that can follow a name
+    if after is not None and after.lastgroup == "legal":
         return "legal form"
-    if _UNIT.match(after):
+    if after is not None and after.lastgroup == "unit":
         return "a unit of the company follows"
-    ticker = _TICKER_AFTER.match(after)
-    if ticker and symbols.canonical(ticker.group(1)) == symbol:
+    if after is not None and after.lastgroup == "ticker" and symbols.canonical(after.group(TICKER_GROUP)) == symbol:
         return "its ticker follows"
     before = text[max(0, start - 20):start]
     if before.endswith("\n"):
         before = before[:-1]  # as the regex's `$` allows
     if before[-3:].lower() in ("of ", "in ") and _SHARES_BEFORE.search(before):
         return "shares of"
-    if _AFTER.match(after):
+    if after is not None and after.lastgroup == "verb":
         return "a company verb or noun follows"
     return None
+
+
+# The four, tried in order at the name's end: they exclude one another (a legal form, a unit and a company verb are
+# different words; a ticker opens with a bracket), so the first that matches is the one each alone would find.
+_SAID_AFTER = re.compile("|".join(f"(?P<{name}>{pattern.pattern.removeprefix('^')})" for name, pattern in (
+    ("legal", _LEGAL), ("unit", _UNIT), ("ticker", _TICKER_AFTER), ("verb", _AFTER))))
+TICKER_GROUP = _SAID_AFTER.groupindex["ticker"] + 1  # the symbol: the ticker pattern's own first group

@@ -320,8 +320,8 @@ def _untagged(text: str, hit: NameHit, tagged: _TagLookup, as_of: str | None, li
     ordinary text or several companies', when the text says which company it is. `_IN_A_LIST` (a name that
     counts only among companies) is answered before asking whether the hit stands alone: whoever links it asks."""
     written = text[hit.start:hit.end]
-    entries = _distinct(hit.entries)
-    if not _written_as_name(written, entries):
+    entries, as_name, plain, bare_never = _facts(written, hit.entries)
+    if not as_name:
         return None
     # a company tagged elsewhere in the article: its tag's listing, no suggestion
     tag, entry = next(((t, e) for e in entries if (t := tagged.find(written, (e.symbol, e.venue_key)))),
@@ -334,11 +334,6 @@ def _untagged(text: str, hit: NameHit, tagged: _TagLookup, as_of: str | None, li
         evidence = (_note(f"{written!r} is {entry.company}, which the article tags elsewhere: {tag.label}", as_of),)
         return CompanyMention((hit.start, hit.end), written, tag.listing, 0.9, False, evidence), tag.key, True
     said = nc.context(text, hit.start, hit.end, entry.symbol)
-    acronym = written.isupper() and len(written.replace(" ", "")) <= 5 and entry.source != "curated"
-    # `Nasdaq` is the exchange more often than Nasdaq, Inc.; `NFT`, `API`, `CKD` are terms before companies.
-    exchange = venue_for(written) is not None
-    plain = entry.plain or acronym or exchange
-    bare_never = exchange or written.casefold() in nc.BARE_NEVER
     if said and said != "legal form" and bare_never:
         said = None  # `Nasdaq stock symbol`, `Bitcoin investors`: the market or the coin, not the company
     if plain and said is None and not bare_never:
@@ -364,6 +359,32 @@ def _untagged(text: str, hit: NameHit, tagged: _TagLookup, as_of: str | None, li
     listing = listing_of(entry)
     return (CompanyMention((hit.start, hit.end), written, listing, confidence, False, (_note(finding, as_of),)),
             (entry.symbol, entry.venue_key), False)
+
+
+_FACTS_MEMO = 65_536
+_Facts = tuple[tuple[NameEntry, ...], bool, bool, bool]
+_facts_known: dict[tuple[str, int], tuple[tuple[NameEntry, ...], _Facts]] = {}
+
+
+def _facts(written: str, hit_entries: tuple[NameEntry, ...]) -> _Facts:
+    """What a name written this way says wherever it stands: its entries (one per company), whether it is written
+    as a name, and, for one company, whether it is also plain text and whether it is never the company bare.
+    Worked out once per way of writing and entries (the index hands every hit of a name the same entries)."""
+    key = (written, id(hit_entries))
+    known = _facts_known.get(key)
+    if known is not None and known[0] is hit_entries:
+        return known[1]
+    entries = tuple(_distinct(hit_entries))
+    entry = entries[0]
+    acronym = written.isupper() and len(written.replace(" ", "")) <= 5 and entry.source != "curated"
+    # `Nasdaq` is the exchange more often than Nasdaq, Inc.; `NFT`, `API`, `CKD` are terms before companies.
+    exchange = venue_for(written) is not None
+    facts = (entries, _written_as_name(written, entries), entry.plain or acronym or exchange,
+             exchange or written.casefold() in nc.BARE_NEVER)
+    if len(_facts_known) >= _FACTS_MEMO:
+        _facts_known.clear()
+    _facts_known[key] = (hit_entries, facts)
+    return facts
 
 
 class _TagLookup:
