@@ -13,7 +13,7 @@ import bisect
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from enrich.domain import namecontext as nc
 from enrich.domain import symbols
@@ -38,9 +38,9 @@ class NameEntry:
     source: str
     family: bool = False  # a name other companies' names open (`Mitsubishi`, `CVS`): only a legal form or ticker
 
-@dataclass(frozen=True, slots=True)
-class NameHit:
-    """A name found in the text: its span and every entry written that way."""
+class NameHit(NamedTuple):
+    """A name found in the text: its span and every entry written that way (a tuple: a long text has thousands,
+    and a frozen dataclass costs three times as much to make)."""
 
     start: int
     end: int
@@ -325,7 +325,7 @@ def _untagged(text: str, hit: NameHit, tagged: _TagLookup, as_of: str | None, li
         return None
     # a company tagged elsewhere in the article: its tag's listing, no suggestion
     tag, entry = next(((t, e) for e in entries if (t := tagged.find(written, (e.symbol, e.venue_key)))),
-                      (None, entries[0]))
+                      (None, entries[0])) if tagged else (None, entries[0])
     if tag is None and len(entries) > 1:
         return None  # several companies answer to this name and no tag says which: when in doubt, no link
     if tag is not None:
@@ -398,6 +398,9 @@ class _TagLookup:
             words = t.company.casefold().replace(",", " ").split()
             if words:
                 self._by_word.setdefault(words[0], []).append(t)
+
+    def __bool__(self) -> bool:
+        return bool(self._by_key)  # the article tags a company
 
     def find(self, written: str, key: tuple[str, str]) -> _Tagged | None:
         """The tag for this listing, or for a company whose name the written name opens."""

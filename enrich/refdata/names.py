@@ -11,7 +11,6 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,7 +69,7 @@ class NameTable(NameIndex):
     def as_of(self) -> str | None:
         return self._as_of
 
-    def find(self, text: str) -> Iterator[NameHit]:
+    def find(self, text: str) -> list[NameHit]:
         """Every indexed name standing as whole words in `text`, the longest where two overlap, in text order.
 
         Names as their source writes them (FinanceDatabase, pytickersymbols, the curated short forms) are matched
@@ -98,12 +97,14 @@ class NameTable(NameIndex):
             for pattern in patterns[ident]:
                 if (_fold(written) if pattern.folded else written) == pattern.key:
                     hits.append((start, stop, pattern.folded, pattern.entries))
-        hits.sort(key=lambda h: (h[0], h[0] - h[1], h[2]))  # a name as its source writes it before a folded one
+        hits.sort(key=_order)  # by start, the longest first, a name as its source writes it before a folded one
+        found: list[NameHit] = []
         reach = -1
         for start, stop, _, entries in hits:
             if start >= reach:
                 reach = stop
-                yield NameHit(start, stop, entries)
+                found.append(NameHit(start, stop, entries))
+        return found
 
     def _built(self) -> _Matcher:
         if self._automata is None:
@@ -168,6 +169,10 @@ class NameTable(NameIndex):
         if cached is not None:
             _store(cached, hyperscan.dumpb(database))
         return database
+
+
+def _order(hit: tuple[int, int, bool, tuple[NameEntry, ...]]) -> tuple[int, int, bool]:
+    return hit[0], hit[0] - hit[1], hit[2]
 
 
 def _collect(ident: int, start: int, stop: int, flags: int, raw: list[tuple[int, int]]) -> None:
