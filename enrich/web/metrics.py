@@ -6,6 +6,7 @@ scrape of any worker adds them all up; without that variable (tests, `flask run`
 
 from __future__ import annotations
 
+import atexit
 import bisect
 import math
 import os
@@ -112,11 +113,17 @@ def _carrying() -> None:
 def _carry_forever() -> None:
     while True:
         time.sleep(SYNC_S)
-        for carrier in list(_carriers):
-            carrier.carry()
+        carry_all()
+
+
+def carry_all() -> None:
+    """Carry every app's counts now (also at exit: a worker stopped gracefully writes its last ones)."""
+    for carrier in list(_carriers):
+        carrier.carry()
 
 
 _thread_lock = threading.Lock()
+atexit.register(carry_all)
 
 
 @blp.route("/metrics")

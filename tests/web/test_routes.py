@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from tests.web.conftest import ARTICLE, by_symbol
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_enrich_returns_the_same_document_as_the_use_case(client, app):
@@ -159,6 +164,30 @@ def test_requests_are_tallied_and_carried_exactly(client):
     buckets = [sample(after, "enrich_http_request_duration_seconds_bucket", f'le="{bound}",{labels}')
                for bound in ("0\\.001", "0\\.01", "0\\.1", "1\\.0", "10\\.0", "\\+Inf")]
     assert buckets == sorted(buckets) and buckets[-1] >= 7, "cumulative, as Prometheus reads them"
+
+
+def test_counts_not_yet_carried_are_written_at_exit():
+    # A worker stopped gracefully runs its atexit handlers: what it tallied since the last carry is written then.
+    # Handlers run last-registered first, so the check is registered before enrich.web.metrics registers its own.
+    code = """
+import atexit, os, re
+os.environ["ENRICH_MARKET_DATA"] = "offline"
+
+def written():
+    from prometheus_client import REGISTRY, generate_latest
+    found = re.search(r'enrich_http_requests_total[{]method="GET",route="/exit-test",status="200"[}] (\\S+)',
+                      generate_latest(REGISTRY).decode())
+    print(found.group(1) if found else "none")
+
+atexit.register(written)
+from enrich.web import metrics
+from enrich.wiring import build_services
+carrier = metrics._Carrier(build_services())
+carrier.add("/exit-test", "GET", 200, 0.002)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "1.0"
 
 
 def test_openapi_document_and_offline_docs(client):
