@@ -55,7 +55,9 @@ keepalive = 5
 logconfig_dict = logging_config(settings.log_level)
 # gunicorn builds an access line's fields on every request whenever logging is configured, even with its access
 # logger silenced; the app logs each request itself (enrich/web/tracing.py): this logger builds none.
-logger_class = "config.gunicorn_logger.NoAccessLogger"
+# (gunicorn switches to its statsd logger only from its default one: asked for, statsd keeps that.)
+if "--statsd-host" not in os.environ.get("GUNICORN_CMD_ARGS", ""):
+    logger_class = "config.gunicorn_logger.NoAccessLogger"
 proc_name = "enrich-web"
 control_socket_disable = True  # gunicorn 27's control socket lives in $HOME, shared by every server: not ours
 

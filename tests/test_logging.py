@@ -77,6 +77,9 @@ def test_gunicorns_logger_builds_no_access_line():
     quiet = NoAccessLogger(Config())
     assert quiet.access_log_enabled is False
     assert quiet.access(None, None, None, None) is None  # nothing read from the request or the answer
+    asked = Config()
+    asked.set("accesslog", "-")
+    assert NoAccessLogger(asked).access_log_enabled is True  # --access-logfile still writes gunicorn's lines
 
 
 def test_timestamps_are_datetimes_isoformat():

@@ -211,7 +211,7 @@ def context(text: str, start: int, end: int, symbol: str) -> str | None:
     before = text[max(0, start - 20):start]
     if before.endswith("\n"):
         before = before[:-1]  # as the regex's `$` allows
-    if before[-3:].lower() in ("of ", "in ") and _SHARES_BEFORE.search(before):
+    if before.endswith(" ") and _SHARES_BEFORE.search(before):  # it ends `of ` or `in `: a blank at least
         return "shares of"
     if after is not None and after.lastgroup == "verb":
         return "a company verb or noun follows"

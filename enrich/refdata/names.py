@@ -8,6 +8,7 @@ import contextlib
 import functools
 import hashlib
 import os
+import platform
 import tempfile
 import threading
 import time
@@ -65,6 +66,7 @@ class NameTable(NameIndex):
         self.load_ms = 0.0
         self.names = 0
         self.compiled_from_cache = False
+        self.unsearchable = 0  # names the scan can't find (see _build)
 
     def as_of(self) -> str | None:
         return self._as_of
@@ -137,7 +139,11 @@ class NameTable(NameIndex):
         by_bytes: dict[tuple[bytes, bool], list[_Pattern]] = {}
         for keys, is_folded in ((cased, False), (folded, True)):
             for key, entries in keys.items():
-                by_bytes.setdefault((_spaced(key), is_folded), []).append(_Pattern(key, is_folded, tuple(entries)))
+                form = _spaced(key)
+                if not form.strip():
+                    self.unsearchable += 1  # no ASCII letter or digit (a name only in CJK): all blanks in the copy
+                    continue
+                by_bytes.setdefault((form, is_folded), []).append(_Pattern(key, is_folded, tuple(entries)))
         expressions = sorted(by_bytes)  # the same order in every process: the cache's key
         patterns = [tuple(by_bytes[e]) for e in expressions]
         database = self._compiled(expressions)
@@ -148,7 +154,7 @@ class NameTable(NameIndex):
     def _compiled(self, expressions: list[tuple[bytes, bool]]) -> hyperscan.Database:
         """The database for these literals: from the cache folder when an earlier process compiled the same ones
         (a second or two saved), else compiled (and stored there when the folder can be written)."""
-        digest = hashlib.sha256(f"{_MATCHER_VERSION} {hyperscan.__version__}".encode())
+        digest = hashlib.sha256(f"{_MATCHER_VERSION} {hyperscan.__version__} {_host()}".encode())
         for form, is_folded in expressions:
             digest.update(b"\x01" if is_folded else b"\x00")
             digest.update(form)
@@ -196,21 +202,47 @@ def _cache_dir() -> Path | None:
     return Path(base) / "enrich"
 
 
+KEEP = 4  # compiled databases kept in the cache folder: two versions sharing it (a rolling deploy) keep both
+
+
 def _store(path: Path, data: bytes) -> None:
-    """Write the compiled database atomically (a process reading it sees all of it or none), and remove the ones
-    compiled from other names (an earlier names.tsv); a folder that can't be written only costs the next process a
-    compile."""
+    """Write the compiled database atomically (a process reading it sees all of it or none), readable by other
+    users of the folder, and keep only the KEEP newest; a folder that can't be written only costs the next process
+    a compile."""
+    temporary: str | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".names-", delete=False) as out:
+            temporary = out.name
             out.write(data)
-        os.replace(out.name, path)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
     except OSError:
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)  # a full disk: leave nothing half-written behind
         return
-    for other in path.parent.glob("names-*.hsdb"):
+    try:
+        kept = sorted(path.parent.glob("names-*.hsdb"), key=lambda f: f.stat().st_mtime, reverse=True)
+    except OSError:
+        return  # another process removed one meanwhile: the next store tidies up
+    for other in kept[KEEP:]:
         if other != path:
             with contextlib.suppress(OSError):
                 other.unlink()
+
+
+@functools.lru_cache(maxsize=1)
+def _host() -> str:
+    """What a compiled database depends on besides its patterns: the machine and, on Linux, the CPU's features
+    (Hyperscan compiles for the CPU it runs on; hosts sharing a cache folder keep one copy each)."""
+    flags = ""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text(errors="replace").splitlines():
+            if line.startswith(("flags", "Features")):
+                flags = hashlib.sha256(line.split(":", 1)[-1].strip().encode()).hexdigest()[:12]
+                break
+    return f"{platform.machine()}-{flags}"
 
 
 def _fold(text: str) -> str:

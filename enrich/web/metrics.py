@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import atexit
 import bisect
+import logging
 import math
 import os
 import threading
@@ -24,6 +25,7 @@ from enrich.market.stats import COUNTERS
 from enrich.web.openapi import Blueprint
 from enrich.wiring import Services
 
+log = logging.getLogger(__name__)
 REQUESTS = Counter("enrich_http_requests", "HTTP requests answered", ["route", "method", "status"])
 BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 LATENCY = Histogram("enrich_http_request_duration_seconds", "Time to answer an HTTP request", ["route", "method"],
@@ -80,6 +82,12 @@ class _Carrier:
         with self.lock:
             if self.pid != _pid[0]:
                 self._forked()
+            now = self.services.market.stats()  # never builds the adapter (and imports no yfinance)
+            for name, value in now.items():
+                delta = value - self.seen.get(name, 0)
+                if delta > 0 and name in QUOTE_EVENTS:
+                    QUOTE_EVENTS[name].inc(delta)
+            self.seen = now
             counts, times, self.counts, self.times = self.counts, self.times, {}, {}
             for (route, method, status), number in counts.items():
                 REQUESTS.labels(route, method, str(status)).inc(number)
@@ -89,12 +97,6 @@ class _Carrier:
                 for slot, number in enumerate(buckets):
                     if number:
                         child._buckets[slot].inc(number)  # noqa: SLF001
-            now = self.services.market.stats()  # never builds the adapter (and imports no yfinance)
-            for name, value in now.items():
-                delta = value - self.seen.get(name, 0)
-                if delta > 0 and name in QUOTE_EVENTS:
-                    QUOTE_EVENTS[name].inc(delta)
-            self.seen = now
 
 
 _carriers: weakref.WeakSet[_Carrier] = weakref.WeakSet()  # every app's (a test process makes many)
@@ -117,9 +119,13 @@ def _carry_forever() -> None:
 
 
 def carry_all() -> None:
-    """Carry every app's counts now (also at exit: a worker stopped gracefully writes its last ones)."""
+    """Carry every app's counts now (also at exit: a worker stopped gracefully writes its last ones). A failure is
+    logged and the thread goes on: the next carry tries again."""
     for carrier in list(_carriers):
-        carrier.carry()
+        try:
+            carrier.carry()
+        except Exception:  # a metrics file that can't be written must not stop the counting
+            log.exception("carrying metrics into Prometheus failed")
 
 
 _thread_lock = threading.Lock()

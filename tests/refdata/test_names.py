@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -108,6 +109,7 @@ Intel\tfull\tIntel Corporation\tINTC\tNASDAQ\t\t0\t0.00\tpytickersymbols
 Macy's\tfull\tMacy's, Inc.\tM\tNYSE\t\t0\t0.00\tpytickersymbols
 JPMORGAN CHASE\tfull\tJPMORGAN CHASE & CO\tJPM\tNYSE\t\t0\t0.00\tsec-company-tickers
 AT&T\tfull\tAT&T Inc.\tT\tNYSE\t\t0\t0.00\tpytickersymbols
+腾讯控股\talias\tTencent Holdings Ltd.\t0700\tHKEX\tChina\t0\t0.00\tcurated
 """
 
 
@@ -135,6 +137,11 @@ def test_whole_words_in_any_script_and_the_secs_capitals_in_any_case(tmp_path):
     assert ("Macy’s", "M") in found(sec, "Macy’s and Macys")
 
 
+def test_a_name_without_an_ascii_letter_is_left_out_not_matched_everywhere(tmp_path):
+    table = small_table(tmp_path, None)
+    assert found(table, "腾讯控股 and Intel, 腾讯 ") == [("Intel", "INTC")] and table.unsearchable == 1
+
+
 def test_the_compiled_index_is_kept_for_the_next_process_and_a_bad_copy_compiled_again(tmp_path):
     cache = tmp_path / "cache"
     first = small_table(tmp_path, cache)
@@ -142,7 +149,12 @@ def test_the_compiled_index_is_kept_for_the_next_process_and_a_bad_copy_compiled
     expected = found(first, text)
     assert expected == [("Intel", "INTC"), ("Nestlé", "NESN")] and not first.compiled_from_cache
     (stored,) = cache.glob("names-*.hsdb")
-    (cache / "names-0000.hsdb").write_bytes(b"compiled from an earlier names.tsv")  # removed at the next store
+    assert stored.stat().st_mode & 0o777 == 0o644, "readable by the folder's other users"
+    older = []
+    for number in range(5):  # compiled from earlier names.tsv files, the oldest first
+        older.append(cache / f"names-{number:04d}.hsdb")
+        older[-1].write_bytes(b"compiled from an earlier names.tsv")
+        os.utime(older[-1], (1_000_000 + number, 1_000_000 + number))
     again = small_table(tmp_path, cache)
     assert found(again, text) == expected and again.compiled_from_cache
     stored.write_bytes(b"not a database")
@@ -150,7 +162,9 @@ def test_the_compiled_index_is_kept_for_the_next_process_and_a_bad_copy_compiled
     assert found(broken, text) == expected and not broken.compiled_from_cache
     stored_again = small_table(tmp_path, cache)  # compiled again and stored again
     assert found(stored_again, text) == expected and stored_again.compiled_from_cache
-    assert list(cache.glob("names-*.hsdb")) == [stored], "only the names in use are kept"
+    kept = set(cache.glob("names-*.hsdb"))
+    assert stored in kept and kept == {stored, *older[-3:]}, "the four newest are kept"
+    assert not list(cache.glob(".names-*")), "no temporary file left"
 
 
 def test_an_unwritable_cache_costs_only_a_compile(tmp_path):

@@ -148,7 +148,10 @@ def test_requests_are_tallied_and_carried_exactly(client):
         found = re.search(rf"^{name}\{{{labels}\}} (\S+)$", text, re.M)
         return float(found.group(1)) if found else 0.0
 
+    from enrich.web.metrics import carry_all
+
     labels = 'method="GET",route="/healthz"'
+    carry_all()  # other apps' tallies (earlier tests) are carried now, not between the two scrapes
     before = client.get("/metrics").get_data(as_text=True)
     for _ in range(7):
         client.get("/healthz")
@@ -188,6 +191,28 @@ carrier.add("/exit-test", "GET", 200, 0.002)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "1.0"
+
+
+def test_a_failed_carry_is_logged_and_its_counts_wait_for_the_next(caplog):
+    from types import SimpleNamespace
+
+    from prometheus_client import REGISTRY
+
+    from enrich.web import metrics
+
+    def broken() -> dict:
+        raise OSError("no space left on device")
+
+    carrier = metrics._Carrier(SimpleNamespace(market=SimpleNamespace(stats=broken)))
+    carrier.add("/carry-test", "GET", 200, 0.001)
+    with caplog.at_level("ERROR", logger="enrich.web.metrics"):
+        metrics.carry_all()  # the carrying thread's step: it must not raise, or the thread would end
+    assert "carrying metrics into Prometheus failed" in caplog.text
+    labels = {"route": "/carry-test", "method": "GET", "status": "200"}
+    assert REGISTRY.get_sample_value("enrich_http_requests_total", labels) is None
+    carrier.services = SimpleNamespace(market=SimpleNamespace(stats=dict))
+    metrics.carry_all()
+    assert REGISTRY.get_sample_value("enrich_http_requests_total", labels) == 1
 
 
 def test_openapi_document_and_offline_docs(client):
