@@ -211,12 +211,15 @@ def context(text: str, start: int, end: int, symbol: str) -> str | None:
     before = text[max(0, start - 20):start]
     if before.endswith("\n"):
         before = before[:-1]  # as the regex's `$` allows
-    if before.endswith(" ") and _SHARES_BEFORE.search(before):  # it ends `of ` or `in `: a blank at least
+    if before.endswith(_OF_IN) and _SHARES_BEFORE.search(before):
         return "shares of"
     if after is not None and after.lastgroup == "verb":
         return "a company verb or noun follows"
     return None
 
+
+# How `_SHARES_BEFORE` can end: `of ` or `in ` as its IGNORECASE matches them (`ı` and `İ` are an `i` to it too).
+_OF_IN = tuple(f"{a}{b} " for a in "oOiIİı" for b in "fFnN")
 
 # The four, tried in order at the name's end: they exclude one another (a legal form, a unit and a company verb are
 # different words; a ticker opens with a bracket), so the first that matches is the one each alone would find.

@@ -146,3 +146,21 @@ def test_every_link_says_why():
     companies = link("Chinese tech giants Baidu and Tencent.", [], TableNames())
     assert all(c.evidence and c.evidence[0].source == "name-index" for c in companies)
     assert companies[0].to_dict()["suggestion"] == {"span": [20, 25], "text": "Baidu (NASDAQ: BIDU)"}
+
+
+@pytest.mark.parametrize(("before", "said"), [
+    ("The fund holds shares of ", "shares of"),
+    ("The fund holds a STAKE IN ", "shares of"),
+    ("The fund holds a stake ın ", "shares of"),  # the regex's IGNORECASE takes `ı` and `İ` for an `i`
+    ("The fund holds a stake İN ", "shares of"),
+    ("The fund holds shares of \n", "shares of"),  # `$` before a final newline
+    ("The fund holds shares of\n", None),
+    ("The fund holds shares  of ", None),
+    ("The fund holds shares often ", None),
+])
+def test_shares_of_before_a_name(before, said):
+    from enrich.domain import namecontext
+
+    text = before + "Apple reported."
+    start = len(before)
+    assert (namecontext.context(text, start, start + 5, "AAPL") == "shares of") is (said is not None)
