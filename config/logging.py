@@ -79,6 +79,11 @@ _pid = [os.getpid()]  # this process's id, kept (a system call per line otherwis
 os.register_at_fork(after_in_child=lambda: _pid.__setitem__(0, os.getpid()))
 
 
+def process_id() -> int:
+    """`os.getpid()` without its system call: kept, and renewed in a forked child (a gunicorn worker)."""
+    return _pid[0]
+
+
 def log_fields(logger: logging.Logger, level: int, msg: str, fields: dict[str, Any]) -> None:
     """`logger.log(level, msg, extra=fields)`, for a line written on every request (the access log): when every
     handler it would reach is a `BatchedStreamHandler` with a `JsonFormatter` and nothing filters, the same JSON
@@ -96,7 +101,7 @@ def log_fields(logger: logging.Logger, level: int, msg: str, fields: dict[str, A
             for h in handlers):
         logger.log(level, msg, extra=fields)
         return
-    entry = _head(time.time(), logging.getLevelName(level), logger.name, msg, _pid[0])
+    entry = _head(time.time(), logging.getLevelName(level), logger.name, msg, process_id())
     for key, value in fields.items():
         entry.setdefault(key, value)
     line = _dumps(entry)

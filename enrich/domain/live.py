@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from enrich.domain.identity import IdentityMemo
 from enrich.domain.model import Correction, Evidence, Resolved, Tag, Verdict
 from enrich.domain.venues import VENUES, Venue, venue_for_yahoo
 
@@ -32,25 +33,16 @@ def _on(venue: Venue, base: Resolved, live: LiveListing) -> Resolved:
                     name=base.name or live.name, currency=venue.currency, kind=base.kind)
 
 
-_MEMO = 4096
-_known: dict[tuple[str, int, int], tuple[Verdict, LiveListing, Verdict]] = {}  # by identity (both kept)
+_known: IdentityMemo[Verdict] = IdentityMemo(4096)
 
 
 def with_live(tag: Tag, verdict: Verdict, live: LiveListing | None) -> Verdict:
     """The verdict after live evidence: `unverified` becomes `valid` or `corrected`; a correction is confirmed.
-    Worked out once per claimed venue, verdict and live answer (the verdict memo and the quote cache hand every
-    request the same objects; a new object is a new entry)."""
+    Worked out once per claimed venue, verdict and live answer (the same objects come back request after request)."""
     if live is None or verdict.resolved is None:
         return verdict
-    key = (tag.venue_key, id(verdict), id(live))
-    known = _known.get(key)
-    if known is not None and known[0] is verdict and known[1] is live:
-        return known[2]
-    after = _with_live(tag.venue_key, verdict, live)
-    if len(_known) >= _MEMO:
-        _known.clear()
-    _known[key] = (verdict, live, after)
-    return after
+    return _known.get((tag.venue_key, id(verdict), id(live)), (verdict, live),
+                      lambda: _with_live(tag.venue_key, verdict, live))
 
 
 def _with_live(venue_key: str, verdict: Verdict, live: LiveListing) -> Verdict:

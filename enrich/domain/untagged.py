@@ -17,6 +17,7 @@ from typing import NamedTuple, Protocol
 
 from enrich.domain import namecontext as nc
 from enrich.domain import symbols
+from enrich.domain.identity import IdentityMemo
 from enrich.domain.model import CompanyListing, CompanyMention, Evidence, Mention
 from enrich.domain.names import names_match
 from enrich.domain.sources import NAME_INDEX
@@ -361,30 +362,25 @@ def _untagged(text: str, hit: NameHit, tagged: _TagLookup, as_of: str | None, li
             (entry.symbol, entry.venue_key), False)
 
 
-_FACTS_MEMO = 65_536
 _Facts = tuple[tuple[NameEntry, ...], bool, bool, bool]
-_facts_known: dict[tuple[str, int], tuple[tuple[NameEntry, ...], _Facts]] = {}
+_facts_known: IdentityMemo[_Facts] = IdentityMemo(65_536)
 
 
 def _facts(written: str, hit_entries: tuple[NameEntry, ...]) -> _Facts:
     """What a name written this way says wherever it stands: its entries (one per company), whether it is written
     as a name, and, for one company, whether it is also plain text and whether it is never the company bare.
     Worked out once per way of writing and entries (the index hands every hit of a name the same entries)."""
-    key = (written, id(hit_entries))
-    known = _facts_known.get(key)
-    if known is not None and known[0] is hit_entries:
-        return known[1]
+    return _facts_known.get((written, id(hit_entries)), (hit_entries,), lambda: _facts_of(written, hit_entries))
+
+
+def _facts_of(written: str, hit_entries: tuple[NameEntry, ...]) -> _Facts:
     entries = tuple(_distinct(hit_entries))
     entry = entries[0]
     acronym = written.isupper() and len(written.replace(" ", "")) <= 5 and entry.source != "curated"
     # `Nasdaq` is the exchange more often than Nasdaq, Inc.; `NFT`, `API`, `CKD` are terms before companies.
     exchange = venue_for(written) is not None
-    facts = (entries, _written_as_name(written, entries), entry.plain or acronym or exchange,
-             exchange or written.casefold() in nc.BARE_NEVER)
-    if len(_facts_known) >= _FACTS_MEMO:
-        _facts_known.clear()
-    _facts_known[key] = (hit_entries, facts)
-    return facts
+    return (entries, _written_as_name(written, entries), entry.plain or acronym or exchange,
+            exchange or written.casefold() in nc.BARE_NEVER)
 
 
 class _TagLookup:

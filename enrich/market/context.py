@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 from typing import Any
 
+from enrich.domain.identity import IdentityMemo
 from enrich.domain.live import LiveListing
 from enrich.market.model import DISABLED, NO_DATA, NOT_FOUND, OK, RATE_LIMITED, QuoteResult
 
@@ -62,8 +63,7 @@ def price_context(result: QuoteResult | None, now: float) -> tuple[dict[str, Any
     return price, None, None
 
 
-_LIVE_MEMO = 4096
-_live: dict[int, tuple[QuoteResult, LiveListing | None]] = {}  # by the result's identity (kept, so never reused)
+_live: IdentityMemo[LiveListing | None] = IdentityMemo(4096)
 
 
 def live_listing(result: QuoteResult | None) -> LiveListing | None:
@@ -71,14 +71,7 @@ def live_listing(result: QuoteResult | None) -> LiveListing | None:
     One answer per result: the quote cache hands every request the same result until it is refreshed."""
     if result is None:
         return None
-    known = _live.get(id(result))
-    if known is not None and known[0] is result:
-        return known[1]
-    listing = _live_listing(result)
-    if len(_live) >= _LIVE_MEMO:
-        _live.clear()
-    _live[id(result)] = (result, listing)
-    return listing
+    return _live.get(id(result), (result,), lambda: _live_listing(result))
 
 
 def _live_listing(result: QuoteResult) -> LiveListing | None:

@@ -20,6 +20,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 from prometheus_client import generate_latest as exposition
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from config.logging import process_id
 from enrich import __version__
 from enrich.market.stats import COUNTERS
 from enrich.web.openapi import Blueprint
@@ -36,8 +37,6 @@ REFDATA = Gauge("enrich_refdata_info", "Loaded reference sources and their as-of
                 ["source", "as_of"], multiprocess_mode="max")
 BUILD = Gauge("enrich_build_info", "The service's version (value 1)", ["version"], multiprocess_mode="max")
 _BOUNDS = (*BUCKETS, math.inf)  # the histogram's bucket bounds, +Inf last as Prometheus adds it
-_pid = [os.getpid()]  # this process's id, without a system call per request; renewed in a forked worker
-os.register_at_fork(after_in_child=lambda: _pid.__setitem__(0, os.getpid()))
 SYNC_S = 0.25  # how often this process's counts are carried into Prometheus (a scrape carries them at once)
 _CARRIER = "enrich.metrics.carrier"  # the app's _Carrier, in app.extensions, for the scrape
 METHODS = frozenset({"GET", "POST", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
@@ -54,7 +53,7 @@ class _Carrier:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.lock = threading.Lock()
-        self.pid = _pid[0]
+        self.pid = process_id()
         self.seen: dict[str, int] = {}
         self.counts: dict[tuple[str, str, int], int] = {}
         self.times: dict[tuple[str, str], list[float]] = {}  # [sum, count per bucket...]
@@ -63,7 +62,7 @@ class _Carrier:
     def add(self, route: str, method: str, status: int, seconds: float) -> None:
         slot = bisect.bisect_left(_BOUNDS, seconds)  # Prometheus' bucket: the first bound at or above the time
         with self.lock:
-            if self.pid != _pid[0]:
+            if self.pid != process_id():
                 self._forked()
             key = (route, method, status)
             self.counts[key] = self.counts.get(key, 0) + 1
@@ -76,11 +75,11 @@ class _Carrier:
 
     def _forked(self) -> None:
         """A forked worker: the parent's tallies are the parent's; the adapter's counters start at zero."""
-        self.pid, self.seen, self.counts, self.times = _pid[0], {}, {}, {}
+        self.pid, self.seen, self.counts, self.times = process_id(), {}, {}, {}
 
     def carry(self) -> None:
         with self.lock:
-            if self.pid != _pid[0]:
+            if self.pid != process_id():
                 self._forked()
             now = self.services.market.stats()  # never builds the adapter (and imports no yfinance)
             for name, value in now.items():
@@ -105,10 +104,10 @@ _thread: list[int] = [0]  # the pid whose carrying thread runs
 
 def _carrying() -> None:
     """Start this process's carrying thread (once per process: a forked worker starts its own)."""
-    if _thread[0] != _pid[0]:
+    if _thread[0] != process_id():
         with _thread_lock:
-            if _thread[0] != _pid[0]:
-                _thread[0] = _pid[0]
+            if _thread[0] != process_id():
+                _thread[0] = process_id()
                 threading.Thread(target=_carry_forever, daemon=True, name="metrics-carry").start()
 
 
