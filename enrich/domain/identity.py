@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
@@ -19,7 +20,7 @@ class IdentityMemo(Generic[T]):
 
     def get(self, key: Hashable, objects: tuple[object, ...], make: Callable[[], T]) -> T:
         kept = self._kept.get(key)
-        if kept is not None and all(a is b for a, b in zip(kept[0], objects, strict=True)):
+        if kept is not None and all(map(operator.is_, kept[0], objects)):  # `key` holds their ids: as many
             return kept[1]
         answer = make()
         if len(self._kept) >= self._limit:

@@ -208,10 +208,8 @@ def context(text: str, start: int, end: int, symbol: str) -> str | None:
         return "a unit of the company follows"
     if after is not None and after.lastgroup == "ticker" and symbols.canonical(after.group(TICKER_GROUP)) == symbol:
         return "its ticker follows"
-    before = text[max(0, start - 20):start]
-    if before.endswith("\n"):
-        before = before[:-1]  # as the regex's `$` allows
-    if before.endswith(_OF_IN) and _SHARES_BEFORE.search(before):
+    stop = start - 1 if start and text[start - 1] == "\n" else start  # before a newline, as the regex's `$` allows
+    if text.endswith(_OF_IN, max(0, start - 20), stop) and _SHARES_BEFORE.search(text[max(0, start - 20):stop]):
         return "shares of"
     if after is not None and after.lastgroup == "verb":
         return "a company verb or noun follows"

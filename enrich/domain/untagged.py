@@ -17,7 +17,6 @@ from typing import NamedTuple, Protocol
 
 from enrich.domain import namecontext as nc
 from enrich.domain import symbols
-from enrich.domain.identity import IdentityMemo
 from enrich.domain.model import CompanyListing, CompanyMention, Evidence, Mention
 from enrich.domain.names import names_match
 from enrich.domain.sources import NAME_INDEX
@@ -83,7 +82,7 @@ def link(text: str, mentions: Sequence[Mention], index: NameIndex) -> list[Compa
                        (_note(f"the article tags it: {t.label}", None),)) for t in tagged]
     taken = [t.span for t in tagged]
     hits = list(index.find(text))
-    defined = _defined_terms(text, tagged, {text[h.start:h.end] for h in hits})
+    defined = _defined_terms(text, tagged, hits)
     people = _People(text, hits)
     blocked = sorted([*inside, *taken])
     blocked_starts = [b[0] for b in blocked]
@@ -92,17 +91,20 @@ def link(text: str, mentions: Sequence[Mention], index: NameIndex) -> list[Compa
     pending: list[NameHit] = []
     brackets: list[NameHit] = []
     for hit in hits:
-        at = bisect.bisect_left(blocked_starts, hit.end) - 1
-        if at >= 0 and any(0 <= i and blocked[i][0] < hit.end and hit.start < blocked[i][1] for i in (at, at - 1)):
-            continue
-        term = text[hit.start:hit.end]
-        if term in defined:  # (“CiTech” or the “Company”): the article's own short name for a company
+        start, end, _ = hit
+        if blocked:
+            at = bisect.bisect_left(blocked_starts, end) - 1
+            if at >= 0 and (blocked[at][0] < end and start < blocked[at][1] or
+                            at >= 1 and blocked[at - 1][0] < end and start < blocked[at - 1][1]):
+                continue  # inside a tag, or the tagged company's own name
+        term = text[start:end]
+        if defined and term in defined:  # (“CiTech” or the “Company”): the article's own short name for a company
             tag = defined[term]
             if tag is not None and not people.named(hit):
-                found.append(CompanyMention((hit.start, hit.end), term, tag.listing, 0.85, False, (_note(
+                found.append(CompanyMention((start, end), term, tag.listing, 0.85, False, (_note(
                     f"{term!r} is the article's short name for the company it tags as {tag.label}", as_of),)))
             continue
-        if text[hit.start - 1:hit.start] == "(" and text[hit.end:hit.end + 1] == ")":
+        if start and text[start - 1] == "(" and text[end:end + 1] == ")":
             if not people.named(hit):
                 brackets.append(hit)  # `Taiwan Semiconductor Manufacturing Company (TSMC)`: decided below
             continue
@@ -163,6 +165,9 @@ def _listed_with_others(text: str, pending: Sequence[NameHit], anchors: list[tup
     spans = sorted(anchors)
     if not spans or not waiting:
         return done, waiting  # no company to list them with, or nothing to list
+    waiting, apart = _near_anchors(waiting, spans)
+    if not waiting:
+        return done, apart
     for _ in range(2):
         linked_before = len(done)
         for forward in (True, False):
@@ -176,7 +181,7 @@ def _listed_with_others(text: str, pending: Sequence[NameHit], anchors: list[tup
                     continue
                 gap = (text[near[1]:start] if forward else text[end:near[0]]) if near else None
                 outcome = None
-                if gap is not None and len(gap) <= 30 and nc.LIST_GAP.match(gap):
+                if gap is not None and len(gap) <= LIST_GAP_MAX and nc.LIST_GAP.match(gap):
                     outcome = _untagged(text, hit, tagged, as_of, listed=True)
                 if outcome is not None and outcome is not _IN_A_LIST and not people.named(hit):
                     done.append(outcome)
@@ -187,7 +192,37 @@ def _listed_with_others(text: str, pending: Sequence[NameHit], anchors: list[tup
             waiting = sorted(kept, key=lambda h: h.start)
         if len(done) == linked_before:
             break  # a round that linked nothing: the next would be the same
-    return done, waiting
+    return done, sorted([*waiting, *apart], key=lambda h: h.start)
+
+
+def _near_anchors(waiting: list[NameHit], spans: list[tuple[int, int]]) -> tuple[list[NameHit], list[NameHit]]:
+    """The hits a list could link, and the others: a hit is linked only within LIST_GAP_MAX characters of a
+    company or of a hit so linked, so only runs of names with no wider gap between them that hold a company
+    matter (both lists sorted by start)."""
+    near: list[NameHit] = []
+    apart: list[NameHit] = []
+    run: list[NameHit] = []
+    anchored = False
+    reach = -1  # the furthest end in the current run
+    w = a = 0
+    while w < len(waiting) or a < len(spans):
+        if a < len(spans) and (w == len(waiting) or spans[a][0] <= waiting[w].start):
+            start, end, hit = spans[a][0], spans[a][1], None
+            a += 1
+        else:
+            hit = waiting[w]
+            start, end = hit.start, hit.end
+            w += 1
+        if reach >= 0 and start - reach > LIST_GAP_MAX:
+            (near if anchored else apart).extend(run)
+            run, anchored = [], False
+        if hit is None:
+            anchored = True
+        else:
+            run.append(hit)
+        reach = max(reach, end)
+    (near if anchored else apart).extend(run)
+    return near, apart
 
 
 def _named_elsewhere(text: str, pending: Sequence[NameHit], linked: Sequence[tuple[CompanyMention, tuple[str, str],
@@ -201,7 +236,10 @@ def _named_elsewhere(text: str, pending: Sequence[NameHit], linked: Sequence[tup
     for m, key, _ in linked:
         known.setdefault(key, {}).setdefault(m.text.casefold(), m)
     done = []
+    symbols_known = {key[0] for key in known}
     for hit in pending:
+        if len(hit.entries) == 1 and hit.entries[0].symbol not in symbols_known:
+            continue  # a company the article links nowhere else
         written = text[hit.start:hit.end]
         for entry in _distinct(hit.entries):
             key = (entry.symbol, entry.venue_key)
@@ -243,13 +281,16 @@ _OPENING = ("“", '"')
 _QUOTED = re.compile(r"[“\"]([^”\"\n]{2,40})[”\"]")
 
 
-def _defined_terms(text: str, tagged: Sequence[_Tagged], wanted: set[str]) -> dict[str, _Tagged | None]:
+def _defined_terms(text: str, tagged: Sequence[_Tagged], hits: Sequence[NameHit]) -> dict[str, _Tagged | None]:
     """Terms the article defines in quotes (`(“CiTech” or the “Company”)`), each with the tag it follows
-    closely, if any: such a term is the article's name for that company, not another listed one. Only the
-    `wanted` terms (the names found) are looked at."""
+    closely, if any: such a term is the article's name for that company, not another listed one. Only the names
+    found are looked at."""
     terms: dict[str, _Tagged | None] = {}
+    wanted: set[str] | None = None  # the names found, gathered at the first quoted term
     for match in _quoted(text):
         term = match.group(1).strip()
+        if wanted is None:
+            wanted = {text[h.start:h.end] for h in hits}
         if term not in wanted:
             continue
         near = [t for t in tagged if 0 <= match.start() - t.span[1] <= 120
@@ -312,6 +353,7 @@ def _tagged_all(text: str, mentions: Sequence[Mention]) -> list[_Tagged]:
     return out
 
 
+LIST_GAP_MAX = 30  # characters between two items of a list of companies
 _IN_A_LIST = object()  # `_untagged`'s answer for a name that counts only among other companies
 
 
@@ -320,57 +362,85 @@ def _untagged(text: str, hit: NameHit, tagged: _TagLookup, as_of: str | None, li
     """A hit outside any tag: linked when it is written as a name, stands alone and, if the name is also
     ordinary text or several companies', when the text says which company it is. `_IN_A_LIST` (a name that
     counts only among companies) is answered before asking whether the hit stands alone: whoever links it asks."""
-    written = text[hit.start:hit.end]
-    entries, as_name, plain, bare_never = _facts(written, hit.entries)
-    if not as_name:
+    start, end, hit_entries = hit
+    written = text[start:end]
+    facts = _facts(written, hit_entries)
+    if not facts.as_name:
         return None
-    # a company tagged elsewhere in the article: its tag's listing, no suggestion
-    tag, entry = next(((t, e) for e in entries if (t := tagged.find(written, (e.symbol, e.venue_key)))),
-                      (None, entries[0])) if tagged else (None, entries[0])
-    if tag is None and len(entries) > 1:
+    entry = facts.entry
+    if tagged:  # a company tagged elsewhere in the article: its tag's listing, no suggestion
+        tag = tagged.find(written, facts.key)
+        if tag is None and not facts.single:
+            tag, entry = next(((t, e) for e in facts.entries[1:] if (t := tagged.find(written, (e.symbol,
+                                                                                            e.venue_key)))),
+                              (None, entry))
+        if tag is not None:
+            if not nc.stands_alone(text, start, end):
+                return None
+            evidence = (_note(f"{written!r} is {entry.company}, which the article tags elsewhere: {tag.label}",
+                              as_of),)
+            return CompanyMention((start, end), written, tag.listing, 0.9, False, evidence), tag.key, True
+    if not facts.single:
         return None  # several companies answer to this name and no tag says which: when in doubt, no link
-    if tag is not None:
-        if not nc.stands_alone(text, hit.start, hit.end):
-            return None
-        evidence = (_note(f"{written!r} is {entry.company}, which the article tags elsewhere: {tag.label}", as_of),)
-        return CompanyMention((hit.start, hit.end), written, tag.listing, 0.9, False, evidence), tag.key, True
-    said = nc.context(text, hit.start, hit.end, entry.symbol)
+    plain, bare_never = facts.plain, facts.bare_never
+    said = nc.context(text, start, end, entry.symbol)
     if said and said != "legal form" and bare_never:
         said = None  # `Nasdaq stock symbol`, `Bitcoin investors`: the market or the coin, not the company
     if plain and said is None and not bare_never:
-        if listed and not entry.family and (entry.kind != "first" or not nc.sentence_start(text, hit.start)):
+        if listed and not entry.family and (entry.kind != "first" or not nc.sentence_start(text, start)):
             said = "listed with other companies"
         else:
             return _IN_A_LIST  # also ordinary text: a company only among companies (standing alone: asked there)
     if plain and said is None:
         return None  # also ordinary text, and nothing says it is the company here
-    if (not said and entry.source != "curated" and " " not in written and not VENUES[entry.venue_key].is_us
-            and not nc.speaks_of(text, entry.venue_key)):
+    if not said and facts.small_foreign and not nc.speaks_of(text, entry.venue_key):
         return None  # `Starburst` (SGX), `Daytona` (Tokyo) in a US story: a word before a small foreign company
     if entry.family and said not in ("legal form", "its ticker follows"):
         return None  # `Mitsubishi`, `CVS`: other companies' names open with it
-    if entry.kind == "first" and not said and (nc.sentence_start(text, hit.start) or nc.title_line(text, hit.start)):
+    if entry.kind == "first" and not said and (nc.sentence_start(text, start) or nc.title_line(text, start)):
         return None  # `Hyperscale` opening a sentence: a first word alone needs its capital to mean something
-    if not nc.stands_alone(text, hit.start, hit.end):
+    if not nc.stands_alone(text, start, end):
         return None  # asked last: the costliest question, and most hits are answered before it
     confidence = 0.95 if said == "legal form" else 0.85 if not plain else 0.8 if said else 0.75
-    finding = f"{written!r} names {entry.company} ({_label(entry)})"
+    finding = f"{written!r} names {entry.company} ({facts.label})"
     if said:
         finding += f"; the text says it is the company ({said})"
-    listing = listing_of(entry)
-    return (CompanyMention((hit.start, hit.end), written, listing, confidence, False, (_note(finding, as_of),)),
-            (entry.symbol, entry.venue_key), False)
+    return (CompanyMention((start, end), written, facts.listing, confidence, False, (_note(finding, as_of),)),
+            facts.key, False)
 
 
-_Facts = tuple[tuple[NameEntry, ...], bool, bool, bool]
-_facts_known: IdentityMemo[_Facts] = IdentityMemo(65_536)
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    """What a name written one way says wherever it stands (worked out once per way of writing and entries)."""
+
+    entries: tuple[NameEntry, ...]  # one per company, curated ones first
+    as_name: bool  # written as a name (capitalised, an acronym in capitals)
+    plain: bool  # also ordinary text (or an acronym, or an exchange's name): linked only with evidence
+    bare_never: bool  # never the company without a legal form (`Nasdaq`, `Bitcoin`)
+    small_foreign: bool  # one word, not curated, of a company listed outside the US
+    entry: NameEntry  # the first
+    single: bool  # one company
+    key: tuple[str, str]  # the first entry's (symbol, venue key)
+    label: str  # the first entry's `NASDAQ: MSFT`
+    listing: CompanyListing  # the first entry's listing
+
+
+_facts_known: dict[tuple[str, int], tuple[tuple[NameEntry, ...], _Facts]] = {}
+_FACTS_KEPT = 65_536
 
 
 def _facts(written: str, hit_entries: tuple[NameEntry, ...]) -> _Facts:
-    """What a name written this way says wherever it stands: its entries (one per company), whether it is written
-    as a name, and, for one company, whether it is also plain text and whether it is never the company bare.
-    Worked out once per way of writing and entries (the index hands every hit of a name the same entries)."""
-    return _facts_known.get((written, id(hit_entries)), (hit_entries,), lambda: _facts_of(written, hit_entries))
+    """The facts of a name written this way with these entries: the index hands every hit of a name the same
+    entries, so they are worked out once (kept with the entries themselves, so that an id is never reused while
+    its answer is)."""
+    kept = _facts_known.get((written, id(hit_entries)))
+    if kept is not None and kept[0] is hit_entries:
+        return kept[1]
+    facts = _facts_of(written, hit_entries)
+    if len(_facts_known) >= _FACTS_KEPT:
+        _facts_known.clear()
+    _facts_known[(written, id(hit_entries))] = (hit_entries, facts)
+    return facts
 
 
 def _facts_of(written: str, hit_entries: tuple[NameEntry, ...]) -> _Facts:
@@ -379,8 +449,11 @@ def _facts_of(written: str, hit_entries: tuple[NameEntry, ...]) -> _Facts:
     acronym = written.isupper() and len(written.replace(" ", "")) <= 5 and entry.source != "curated"
     # `Nasdaq` is the exchange more often than Nasdaq, Inc.; `NFT`, `API`, `CKD` are terms before companies.
     exchange = venue_for(written) is not None
-    return (entries, _written_as_name(written, entries), entry.plain or acronym or exchange,
-            exchange or written.casefold() in nc.BARE_NEVER)
+    small_foreign = entry.source != "curated" and " " not in written and not VENUES[entry.venue_key].is_us
+    return _Facts(entries, _written_as_name(written, entries), entry.plain or acronym or exchange,
+                  exchange or written.casefold() in nc.BARE_NEVER, small_foreign, entry, len(entries) == 1,
+                  (entry.symbol, entry.venue_key),
+                  _label(entry), listing_of(entry))
 
 
 class _TagLookup:
@@ -389,6 +462,7 @@ class _TagLookup:
     def __init__(self, tagged: Sequence[_Tagged]):
         self._by_key: dict[tuple[str, str], _Tagged] = {}
         self._by_word: dict[str, list[_Tagged]] = {}
+        self._opening: dict[str, _Tagged | None] = {}  # by written name: the tagged company it opens the name of
         for t in tagged:
             self._by_key.setdefault(t.key, t)
             words = t.company.casefold().replace(",", " ").split()
@@ -400,12 +474,14 @@ class _TagLookup:
 
     def find(self, written: str, key: tuple[str, str]) -> _Tagged | None:
         """The tag for this listing, or for a company whose name the written name opens."""
-        if not self._by_key:
-            return None  # the article tags nothing
-        if key in self._by_key:
-            return self._by_key[key]
-        words = written.casefold().split()
-        return next((t for t in self._by_word.get(words[0], ()) if _opens(written, t.company)), None) if words else None
+        tag = self._by_key.get(key)
+        if tag is not None or not self._by_key:
+            return tag  # the listing's tag, or the article tags nothing
+        if written not in self._opening:
+            words = written.casefold().split()
+            self._opening[written] = next((t for t in self._by_word.get(words[0], ()) if _opens(written, t.company)),
+                                          None) if words else None
+        return self._opening[written]
 
 
 def _opens(written: str, company: str) -> bool:

@@ -44,6 +44,10 @@ class _Matcher:
         self.database = database
         self.patterns = patterns
         self.lengths = lengths
+        # Per pattern, its entries when a match is the name as written with nothing to check: one case-sensitive
+        # name of ASCII letters and digits only (each character of the match is then the name's own).
+        self.exact = [p[0].entries if len(p) == 1 and not p[0].folded and p[0].key.isascii() and p[0].key.isalnum()
+                      else None for p in patterns]
         self._local = threading.local()
 
     def scratch(self) -> hyperscan.Scratch:
@@ -90,11 +94,16 @@ class NameTable(NameIndex):
         raw: list[tuple[int, int]] = []
         matcher.database.scan(_spaced(text), match_event_handler=_collect, context=raw, scratch=matcher.scratch())
         hits: list[tuple[int, int, bool, tuple[NameEntry, ...]]] = []
-        lengths = matcher.lengths
+        lengths, exact = matcher.lengths, matcher.exact
+        ascii_text = text.isascii()  # then the copy's spaces are the text's own non-alphanumerics
         for ident, end in raw:
             start, stop = end - 2 - lengths[ident], end - 2  # the padded copy's match, less its two spaces
-            if (start and text[start - 1].isalnum()) or (stop < size and text[stop].isalnum()):
+            if not ascii_text and ((start and text[start - 1].isalnum()) or (stop < size and text[stop].isalnum())):
                 continue  # not a whole word (`Intel` in `Intelligence`)
+            entries = exact[ident]
+            if entries is not None:
+                hits.append((start, stop, False, entries))
+                continue
             written = text[start:stop]
             for pattern in patterns[ident]:
                 if (_fold(written) if pattern.folded else written) == pattern.key:

@@ -118,6 +118,18 @@ def test_links(text, expected):
     ("Weights: Microsoft at 4.5%, Apple at 3.1% and Target at 2%.",
      [("Microsoft", "MSFT", False, "Microsoft (NASDAQ: MSFT)"), ("Apple", "AAPL", False, "Apple (NASDAQ: AAPL)"),
       ("Target", "TGT", False, "Target (NYSE: TGT)")]),
+    # A list spreads along its items (the last Amazon is 30+ characters from Microsoft), but not across a gap wider
+    # than a list has (Target, after the aside).
+    ("Microsoft, Apple (a long aside about nothing at all), and Target all fell.",
+     [("Microsoft", "MSFT", False, "Microsoft (NASDAQ: MSFT)"), ("Apple", "AAPL", False, "Apple (NASDAQ: AAPL)")]),
+    ("Microsoft, Apple, Amazon, Apple, Amazon, Apple, Amazon and Target rose.",
+     [("Microsoft", "MSFT", False, "Microsoft (NASDAQ: MSFT)"), ("Apple", "AAPL", False, "Apple (NASDAQ: AAPL)"),
+      ("Amazon", "AMZN", False, "Amazon (NASDAQ: AMZN)"), ("Apple", "AAPL", False, None),
+      ("Amazon", "AMZN", False, None), ("Apple", "AAPL", False, None), ("Amazon", "AMZN", False, None),
+      ("Target", "TGT", False, "Target (NYSE: TGT)")]),
+    # ... but a list of words far from any company the article names stays words.
+    ("Microsoft said so. " + "Nothing else happened here at all, truly. " * 3 + "Apple, Target and Amazon.",
+     [("Microsoft", "MSFT", False, "Microsoft (NASDAQ: MSFT)")]),
     # ... and where the article names the company as such elsewhere.
     ("Target Corporation posted results. Later, Target said stores did well.",
      [("Target", "TGT", False, "Target (NYSE: TGT)"), ("Target", "TGT", False, None)]),
