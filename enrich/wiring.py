@@ -28,13 +28,18 @@ class Services:
 
     def names(self) -> NameIndex:
         """The company-name index, loaded on first use (a run without `names` never reads it)."""
-        from enrich.refdata.names import default_names
-
-        return default_names()
+        return _names()
 
     def verdict(self, tag: Tag, as_of: str | None) -> Verdict:
         """The verdict on a tag; the same claim with the same company is judged once per process."""
         return _memo(self.reference)(tag.venue_key, tag.symbol, tag.company, tag.co_venues, as_of)
+
+
+@lru_cache(maxsize=1)
+def _names() -> NameIndex:
+    from enrich.refdata.names import default_names  # imported on first use: a run without `names` never does
+
+    return default_names()
 
 
 @lru_cache(maxsize=4)

@@ -216,6 +216,15 @@ def context(text: str, start: int, end: int, symbol: str) -> str | None:
     return None
 
 
+def no_context(text: str, start: int, end: int) -> bool:
+    """`context()` would answer None, asked for less: nothing that could say so follows, and no `of `/`in `
+    before (most names)."""
+    if _SAID_AFTER.match(text, end, end + 60) is not None:
+        return False
+    stop = start - 1 if start and text[start - 1] == "\n" else start
+    return not text.endswith(_OF_IN, max(0, start - 20), stop)
+
+
 # How `_SHARES_BEFORE` can end: `of ` or `in ` as its IGNORECASE matches them (`ı` and `İ` are an `i` to it too).
 _OF_IN = tuple(f"{a}{b} " for a in "oOiIİı" for b in "fFnN")
 

@@ -10,6 +10,7 @@ companies with one name are linked only when a tag in the article picks one.
 from __future__ import annotations
 
 import bisect
+import operator
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -108,6 +109,9 @@ def link(text: str, mentions: Sequence[Mention], index: NameIndex) -> list[Compa
             if not people.named(hit):
                 brackets.append(hit)  # `Taiwan Semiconductor Manufacturing Company (TSMC)`: decided below
             continue
+        if not lookup and _facts(term, hit.entries).only_listed and nc.no_context(text, start, end):
+            pending.append(hit)  # what `_untagged` answers for it, asked for less
+            continue
         outcome = _untagged(text, hit, lookup, as_of)
         if outcome is _IN_A_LIST:
             pending.append(hit)  # a person's name or not: asked if the list or a link elsewhere would count it
@@ -161,7 +165,7 @@ def _listed_with_others(text: str, pending: Sequence[NameHit], anchors: list[tup
     (`Apple, Microsoft and Amazon`): a list of companies says what its other items are. Sweeps forward and
     back along the text (twice), so a list's links spread from any company in it, in linear time."""
     done: list[tuple[CompanyMention, tuple[str, str], bool]] = []
-    waiting = sorted(pending, key=lambda h: h.start)
+    waiting = sorted(pending, key=_START)
     spans = sorted(anchors)
     if not spans or not waiting:
         return done, waiting  # no company to list them with, or nothing to list
@@ -172,7 +176,7 @@ def _listed_with_others(text: str, pending: Sequence[NameHit], anchors: list[tup
         linked_before = len(done)
         for forward in (True, False):
             events = sorted([(s, e, None) for s, e in spans] + [(h.start, h.end, h) for h in waiting],
-                            key=lambda x: x[0], reverse=not forward)
+                            key=_START, reverse=not forward)
             near = None  # the nearest anchor behind us in this sweep's direction
             kept = []
             for start, end, hit in events:
@@ -189,10 +193,10 @@ def _listed_with_others(text: str, pending: Sequence[NameHit], anchors: list[tup
                     near = (start, end)
                 else:
                     kept.append(hit)
-            waiting = sorted(kept, key=lambda h: h.start)
+            waiting = sorted(kept, key=_START)
         if len(done) == linked_before:
             break  # a round that linked nothing: the next would be the same
-    return done, sorted([*waiting, *apart], key=lambda h: h.start)
+    return done, sorted([*waiting, *apart], key=_START)
 
 
 def _near_anchors(waiting: list[NameHit], spans: list[tuple[int, int]]) -> tuple[list[NameHit], list[NameHit]]:
@@ -353,6 +357,7 @@ def _tagged_all(text: str, mentions: Sequence[Mention]) -> list[_Tagged]:
     return out
 
 
+_START = operator.itemgetter(0)  # a hit's or an event's start
 LIST_GAP_MAX = 30  # characters between two items of a list of companies
 _IN_A_LIST = object()  # `_untagged`'s answer for a name that counts only among other companies
 
@@ -423,6 +428,7 @@ class _Facts:
     key: tuple[str, str]  # the first entry's (symbol, venue key)
     label: str  # the first entry's `NASDAQ: MSFT`
     listing: CompanyListing  # the first entry's listing
+    only_listed: bool  # a name, one company's, also plain text: where nothing says it is the company, `_IN_A_LIST`
 
 
 _facts_known: dict[tuple[str, int], tuple[tuple[NameEntry, ...], _Facts]] = {}
@@ -450,10 +456,11 @@ def _facts_of(written: str, hit_entries: tuple[NameEntry, ...]) -> _Facts:
     # `Nasdaq` is the exchange more often than Nasdaq, Inc.; `NFT`, `API`, `CKD` are terms before companies.
     exchange = venue_for(written) is not None
     small_foreign = entry.source != "curated" and " " not in written and not VENUES[entry.venue_key].is_us
-    return _Facts(entries, _written_as_name(written, entries), entry.plain or acronym or exchange,
-                  exchange or written.casefold() in nc.BARE_NEVER, small_foreign, entry, len(entries) == 1,
-                  (entry.symbol, entry.venue_key),
-                  _label(entry), listing_of(entry))
+    as_name, plain, bare_never = (_written_as_name(written, entries), entry.plain or acronym or exchange,
+                                  exchange or written.casefold() in nc.BARE_NEVER)
+    return _Facts(entries, as_name, plain, bare_never, small_foreign, entry, len(entries) == 1,
+                  (entry.symbol, entry.venue_key), _label(entry), listing_of(entry),
+                  as_name and plain and not bare_never and len(entries) == 1)
 
 
 class _TagLookup:
