@@ -87,6 +87,35 @@ LIST_GAP = re.compile(r"^(?=.*(?:[,;/&]|\band\b|\bor\b))[ \t\d.,;:%$€£()/&+-]
                        r"(?:\b(?:and|or|at|as well as|plus)\b[ \t\d.,;:%$€£()/&+-]*)*$")
 
 
+# Another item of a list the index doesn't know (a private company, a brand): one to three capitalised words
+# (`Fidelity`, `T-Mobile`, `Li Auto`, `eBay`), between separators.
+_LIST_ITEM = re.compile(r"(?:[A-Z0-9][\w&'’.+-]*|[a-z]{1,2}[A-Z][\w&'’.+-]*)(?:[ \t][A-Z0-9][\w&'’.+-]*){0,2}")
+LIST_GAP_MAX = 30  # characters of separators and figures between two items of a list of companies
+LIST_SPAN_MAX = 90  # characters between two companies of one list, other items between included
+_LIST_ITEMS_MAX = 3
+
+
+def list_gap(gap: str) -> bool:
+    """What lies between two items of a list of companies: separators and figures (`, `, ` and `, ` at 4.55%, `),
+    or up to three other items the index doesn't know, each between such separators (`, Fidelity, T-Mobile, `)."""
+    if len(gap) <= LIST_GAP_MAX and LIST_GAP.match(gap):
+        return True
+    if len(gap) > LIST_SPAN_MAX:
+        return False
+    at, items = 0, 0
+    for item in _LIST_ITEM.finditer(gap):
+        if items == _LIST_ITEMS_MAX or not _between_items(gap[at:item.start()]):
+            return False
+        at, items = item.end(), items + 1
+    return items > 0 and _between_items(gap[at:])
+
+
+def _between_items(between: str) -> bool:
+    """A list's separator next to an item the index doesn't know; `&` alone joins a longer name (`Florida Power &
+    Light`, `Procter & Gamble`), not two items."""
+    return len(between) <= LIST_GAP_MAX and between.strip() != "&" and bool(LIST_GAP.match(between))
+
+
 def stands_alone(text: str, start: int, end: int) -> bool:
     """Not part of a longer proper name, a defined term, a dateline, a person or a product: no capitalised word
     right after (but a legal form or a bracket), none right before (but a sentence opener), no quote before."""

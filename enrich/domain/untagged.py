@@ -185,7 +185,7 @@ def _listed_with_others(text: str, pending: Sequence[NameHit], anchors: list[tup
                     continue
                 gap = (text[near[1]:start] if forward else text[end:near[0]]) if near else None
                 outcome = None
-                if gap is not None and len(gap) <= LIST_GAP_MAX and nc.LIST_GAP.match(gap):
+                if gap is not None and nc.list_gap(gap):
                     outcome = _untagged(text, hit, tagged, as_of, listed=True)
                 if outcome is not None and outcome is not _IN_A_LIST and not people.named(hit):
                     done.append(outcome)
@@ -200,7 +200,7 @@ def _listed_with_others(text: str, pending: Sequence[NameHit], anchors: list[tup
 
 
 def _near_anchors(waiting: list[NameHit], spans: list[tuple[int, int]]) -> tuple[list[NameHit], list[NameHit]]:
-    """The hits a list could link, and the others: a hit is linked only within LIST_GAP_MAX characters of a
+    """The hits a list could link, and the others: a hit is linked only within LIST_SPAN_MAX characters of a
     company or of a hit so linked, so only runs of names with no wider gap between them that hold a company
     matter (both lists sorted by start)."""
     near: list[NameHit] = []
@@ -217,7 +217,7 @@ def _near_anchors(waiting: list[NameHit], spans: list[tuple[int, int]]) -> tuple
             hit = waiting[w]
             start, end = hit.start, hit.end
             w += 1
-        if reach >= 0 and start - reach > LIST_GAP_MAX:
+        if reach >= 0 and start - reach > nc.LIST_SPAN_MAX:
             (near if anchored else apart).extend(run)
             run, anchored = [], False
         if hit is None:
@@ -358,7 +358,6 @@ def _tagged_all(text: str, mentions: Sequence[Mention]) -> list[_Tagged]:
 
 
 _START = operator.itemgetter(0)  # a hit's or an event's start
-LIST_GAP_MAX = 30  # characters between two items of a list of companies
 _IN_A_LIST = object()  # `_untagged`'s answer for a name that counts only among other companies
 
 

@@ -130,6 +130,14 @@ def test_links(text, expected):
       ("Amazon", "AMZN", False, "Amazon (NASDAQ: AMZN)"), ("Apple", "AAPL", False, None),
       ("Amazon", "AMZN", False, None), ("Apple", "AAPL", False, None), ("Amazon", "AMZN", False, None),
       ("Target", "TGT", False, "Target (NYSE: TGT)")]),
+    # Other items the index doesn't know (a private company, a brand) may stand between, up to three.
+    ("SAFE counts Microsoft, Fidelity, T-Mobile, Apple, and eBay among its customers.",
+     [("Microsoft", "MSFT", False, "Microsoft (NASDAQ: MSFT)"), ("Apple", "AAPL", False, "Apple (NASDAQ: AAPL)")]),
+    ("Brands like Microsoft, Fidelity, T-Mobile, Chobani, Patagonia, and Target.",
+     [("Microsoft", "MSFT", False, "Microsoft (NASDAQ: MSFT)")]),
+    # ... but not a longer name joined by `&`, nor across a sentence.
+    ("Sponsors: Microsoft, Florida Power & Target.", [("Microsoft", "MSFT", False, "Microsoft (NASDAQ: MSFT)")]),
+    ("It chose Microsoft. Fidelity, Target and others.", [("Microsoft", "MSFT", False, "Microsoft (NASDAQ: MSFT)")]),
     # ... but a list of words far from any company the article names stays words.
     ("Microsoft said so. " + "Nothing else happened here at all, truly. " * 3 + "Apple, Target and Amazon.",
      [("Microsoft", "MSFT", False, "Microsoft (NASDAQ: MSFT)")]),
