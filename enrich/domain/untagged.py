@@ -451,8 +451,11 @@ def _facts(written: str, hit_entries: tuple[NameEntry, ...]) -> _Facts:
 def _facts_of(written: str, hit_entries: tuple[NameEntry, ...]) -> _Facts:
     entries = tuple(_distinct(hit_entries))
     entry = entries[0]
-    acronym = written.isupper() and len(written.replace(" ", "")) <= 5 and entry.source != "curated"
-    # `Nasdaq` is the exchange more often than Nasdaq, Inc.; `NFT`, `API`, `CKD` are terms before companies.
+    # `NFT`, `API`, `CKD` are terms before companies; `FORD`, `META` in capitals where the company writes `Ford`,
+    # `Meta` are as likely a ticker (Forward Industries trades as FORD). `Nasdaq` is the exchange more often than
+    # Nasdaq, Inc.
+    acronym = written.isupper() and len(written.replace(" ", "")) <= 5 and (
+        entry.source != "curated" or not entry.name.isupper())
     exchange = venue_for(written) is not None
     small_foreign = entry.source != "curated" and " " not in written and not VENUES[entry.venue_key].is_us
     as_name, plain, bare_never = (_written_as_name(written, entries), entry.plain or acronym or exchange,

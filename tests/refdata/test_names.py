@@ -56,6 +56,33 @@ def test_the_seed_articles_companies(services):
     assert SEED[suggestion[0][0]:suggestion[0][1]] == "Baidu" and suggestion[1] == "Baidu (NASDAQ: BIDU)"
 
 
+def linked(services, text):
+    return [(c.text, c.listing.symbol) for c in enrich(text, services, prices=False, names=True).companies]
+
+
+@pytest.mark.parametrize("text, expected", [
+    # Real sentences (press releases of 2024-2025): well-known short forms (scripts/names_curated.tsv), a list
+    # through items the index doesn't know (Fidelity is private).
+    ("SAFE counts Google, Fidelity, T-Mobile, Chevron, and IHG among its customers.",
+     [("Google", "GOOGL"), ("T-Mobile", "TMUS"), ("Chevron", "CVX"), ("IHG", "IHG")]),
+    ("OEMs around the world including BMW, Ford, GM, RNM, Stellantis, Toyota and VW.",
+     [("BMW", "BMW"), ("Ford", "F"), ("GM", "GM"), ("Stellantis", "STLA"), ("Toyota", "TM"), ("VW", "VOW3")]),
+    ("We are thrilled to enhance our partnership with AWS, which will enable us to deliver more.",
+     [("AWS", "AMZN")]),
+    # A short form that is also a word or a title needs evidence: the SAP here is a Substance Abuse Professional.
+    ("Initial Evaluation: The SAP meets with the employee to conduct an evaluation.", []),
+    # A curated name in capitals where the company writes it otherwise is as likely a ticker (Forward Industries
+    # trades as FORD).
+    ("NOTE TO INVESTORS: The latest news and updates relating to FORD are available in the company's newsroom.",
+     []),
+    # `SoftBank` alone is two companies (SoftBank Group, SoftBank Corp.): no link without a tag or legal form.
+    ("Eye-Net and SoftBank completed a technology validation.", []),
+    ("The fund is backed by SoftBank Group and others.", [("SoftBank Group", "9984")]),
+])
+def test_well_known_short_forms(services, text, expected):
+    assert linked(services, text) == expected
+
+
 def test_without_names_there_is_no_companies_key(services):
     assert "companies" not in enrich(SEED, services, prices=False).to_dict()
 
