@@ -85,9 +85,21 @@ def _abroad(data: Path) -> Iterable[tuple[str, str, str, str, str]]:
         if not path.is_file():
             continue
         local = LOCAL_ONLY.get(venue)
-        for symbol, name, _isin, _ccy, country, delisted in read_rows(path, NONUS_COLUMNS):
+        for symbol, name, _isin, _ccy, country, delisted, _size in read_rows(path, NONUS_COLUMNS):
             if name and delisted == "0" and (local is None or country == local):
                 yield name, symbol, venue, country, "financedatabase"
+
+
+def _sizes(data: Path) -> dict[tuple[str, str], str]:
+    """FinanceDatabase's market-cap class of each non-US listing, by (symbol, venue)."""
+    sizes = {}
+    for venue in VENUE_ORDER:
+        path = data / NONUS_DIR / f"{venue}.tsv"
+        if path.is_file():
+            for symbol, *_, size in read_rows(path, NONUS_COLUMNS):
+                if size:
+                    sizes[(symbol, venue)] = size
+    return sizes
 
 
 def _pyts(data: Path) -> Iterable[tuple[str, str, str, str, str]]:
@@ -157,7 +169,7 @@ def _first_words(rows: dict[tuple[str, str, str], tuple[str, ...]], plainness: _
             continue  # `Namibia` for Namibia Critical Metals: a country first
         if _SPAC.search(row[2]):
             continue  # a blank-cheque company's first word is a brand-new coinage (`Launchpad Cadenza Acquisition`)
-        rows[(first.casefold(), symbol, venue)] = (first, "first", *row[2:6], "0", f"{zipf:.2f}", row[8])
+        rows[(first.casefold(), symbol, venue)] = (first, "first", *row[2:6], "0", f"{zipf:.2f}", *row[8:])
 
 
 def build(data: Path, entry: Callable[..., dict[str, object]], command: str) -> dict[str, dict[str, object]]:
@@ -186,6 +198,10 @@ def build(data: Path, entry: Callable[..., dict[str, object]], command: str) -> 
                 plain, zipf = plainness(name)
                 rows[key] = (name, kind, company, symbol, venue, country, "1" if plain else "0", f"{zipf:.2f}",
                              source)
+    sizes = _sizes(data)
+    for key, row in rows.items():  # a size for a home listing only: Amazon.com on Borsa Italiana is a US company's
+        home = _ISO.get(row[5]) == VENUES[row[4]].country
+        rows[key] = (*row, sizes.get((row[3], row[4]), "") if home else "")
     countries = {row[5].casefold() for row in rows.values() if row[5]} | {c.casefold() for c in _ISO}
     _first_words(rows, plainness, countries)
     private = {line.strip().casefold() for line in PRIVATE.read_text(encoding="utf-8").splitlines()
@@ -201,7 +217,7 @@ def build(data: Path, entry: Callable[..., dict[str, object]], command: str) -> 
                 del rows[key]
             rows[(row["name"].casefold(), symbol, row["venue"])] = (
                 row["name"], "alias", row["company"], symbol, row["venue"], row["country"],
-                "0" if row["distinct"] == "1" else "1", f"{zipf:.2f}", "curated")
+                "0" if row["distinct"] == "1" else "1", f"{zipf:.2f}", "curated", "")
     ordered = sorted(rows.values())
     path = data / NAMES_FILE
     write_tsv(path, NAMES_COLUMNS, ordered)

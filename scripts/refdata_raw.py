@@ -17,7 +17,15 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from enrich.domain.venues import VENUES, YAHOO_EXCHANGES
-from enrich.refdata.files import NONUS_COLUMNS, NONUS_DIR, US_CHANGES_COLUMNS, US_CHANGES_FILE, US_COLUMNS, US_FILE
+from enrich.refdata.files import (
+    NONUS_COLUMNS,
+    NONUS_DIR,
+    SIZES,
+    US_CHANGES_COLUMNS,
+    US_CHANGES_FILE,
+    US_COLUMNS,
+    US_FILE,
+)
 from enrich.refdata.refresh import parse_sec_json, sec_rows, write_snapshot, write_tsv
 from enrich.refdata.snapshots import SEC_COLUMNS
 
@@ -183,7 +191,7 @@ def nonus_listings(raw: Path, out: Path, entry: EntryMaker, command: str) -> dic
             continue
         by_venue.setdefault(venue_key, set()).add((
             symbol.upper(), row["name"], row["isin"], row["currency"], row["country"],
-            "1" if row["delisted"] == "True" else "0"))
+            "1" if row["delisted"] == "True" else "0", SIZES.get(row["market_cap"], "")))
     files: dict[str, Entry] = {}
     (out / NONUS_DIR).mkdir(parents=True, exist_ok=True)
     for stale in (out / NONUS_DIR).glob("*.tsv"):

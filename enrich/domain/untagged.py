@@ -38,6 +38,7 @@ class NameEntry:
     plain: bool  # also ordinary text (a dictionary word, a place, only generic words): linked only with evidence
     source: str
     family: bool = False  # a name other companies' names open (`Mitsubishi`, `CVS`): only a legal form or ticker
+    size: str = ""  # FinanceDatabase's market-cap class of a non-US listing (`large`, `micro`...), else empty
 
 class NameHit(NamedTuple):
     """A name found in the text: its span and every entry written that way (a tuple: a long text has thousands,
@@ -399,6 +400,7 @@ def _untagged(text: str, hit: NameHit, tagged: _TagLookup, as_of: str | None, li
         return None  # also ordinary text, and nothing says it is the company here
     if not said and facts.small_foreign and not nc.speaks_of(text, entry.venue_key):
         return None  # `Starburst` (SGX), `Daytona` (Tokyo) in a US story: a word before a small foreign company
+        # (a large one, Adidas or Capgemini, is named in any story)
     if entry.family and said not in ("legal form", "its ticker follows"):
         return None  # `Mitsubishi`, `CVS`: other companies' names open with it
     if entry.kind == "first" and not said and (nc.sentence_start(text, start) or nc.title_line(text, start)):
@@ -430,6 +432,7 @@ class _Facts:
     only_listed: bool  # a name, one company's, also plain text: where nothing says it is the company, `_IN_A_LIST`
 
 
+_LARGE = ("mega", "large")  # market-cap classes of companies known well beyond their market (Adidas, Capgemini)
 _facts_known: dict[tuple[str, int], tuple[tuple[NameEntry, ...], _Facts]] = {}
 _FACTS_KEPT = 65_536
 
@@ -457,7 +460,8 @@ def _facts_of(written: str, hit_entries: tuple[NameEntry, ...]) -> _Facts:
     acronym = written.isupper() and len(written.replace(" ", "")) <= 5 and (
         entry.source != "curated" or not entry.name.isupper())
     exchange = venue_for(written) is not None
-    small_foreign = entry.source != "curated" and " " not in written and not VENUES[entry.venue_key].is_us
+    small_foreign = (entry.source != "curated" and " " not in written and not VENUES[entry.venue_key].is_us
+                     and entry.size not in _LARGE)
     as_name, plain, bare_never = (_written_as_name(written, entries), entry.plain or acronym or exchange,
                                   exchange or written.casefold() in nc.BARE_NEVER)
     return _Facts(entries, as_name, plain, bare_never, small_foreign, entry, len(entries) == 1,

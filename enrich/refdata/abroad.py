@@ -103,7 +103,7 @@ class Abroad:
         name = f"{NONUS_DIR}/{venue}.tsv"
         rows = snap.read_rows(self._data_dir / name, NONUS_COLUMNS, self._files[venue]["sha256"])
         table: dict[str, list[Listing]] = {}
-        for symbol, company, isin, _currency, country, delisted in rows:
+        for symbol, company, isin, _currency, country, delisted, _size in rows:
             # The build writes symbols upper case without separators but `-`: already canonical.
             listing = Listing(symbol, venue, FINANCEDATABASE, company or None, None, False, delisted == "1",
                               isin or None, country or None)

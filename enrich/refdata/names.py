@@ -132,9 +132,9 @@ class NameTable(NameIndex):
             raise RefdataError(f"reading {self._path.name}: {exc}") from exc
         cased: dict[str, list[NameEntry]] = {}
         folded: dict[str, list[NameEntry]] = {}
-        for name, kind, company, symbol, venue, country, plain, zipf, source in rows:
+        for name, kind, company, symbol, venue, country, plain, zipf, source, size in rows:
             entry = NameEntry(name, kind, company, canonical(symbol), venue, country or None, float(zipf),
-                              plain != "0", source, family=plain == "2")
+                              plain != "0", source, family=plain == "2", size=size)
             # A one-word SEC name that is also a word (`TARGET`) would hit every lower-case `target`: its usual
             # cases are enough; other all-capital SEC names may be written in any case (`BlackRock`).
             if name.isupper() and source == SEC and sum(c.isalpha() for c in name) > 3 and (

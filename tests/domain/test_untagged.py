@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
@@ -187,3 +188,15 @@ def test_shares_of_before_a_name(before, said):
     text = before + "Apple reported."
     start = len(before)
     assert (namecontext.context(text, start, start + 5, "AAPL") == "shares of") is (said is not None)
+
+
+def test_a_large_foreign_company_is_named_in_any_story_a_small_one_only_where_its_market_is():
+    # FinanceDatabase's market-cap class (names.tsv `size`): Adidas is known far beyond Frankfurt; a one-word name of
+    # a small company abroad (Starburst, SGX) is a word in a story that never mentions its market.
+    index = TableNames([("Adidas", "adidas AG", "ADS", "XETRA", False),
+                        ("Starburst", "Starburst Holdings Limited", "40D", "SGX", False)])
+    index.entries["adidas"] = [dataclasses.replace(index.entries["adidas"][0], size="large")]
+    text = "Brands like Nike, Starburst and Adidas grew in Ohio."
+    assert [(c.text, c.listing.symbol) for c in link(text, judged(text), index)] == [("Adidas", "ADS")]
+    text = "Brands like Starburst grew in Singapore."
+    assert [(c.text, c.listing.symbol) for c in link(text, judged(text), index)] == [("Starburst", "40D")]

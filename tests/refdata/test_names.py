@@ -130,13 +130,13 @@ def test_names_on_hostile_text_finish(services, unit):
     assert all(text[c.span[0]:c.span[1]] == c.text for c in result.companies)
 
 
-SMALL = """name\tkind\tcompany\tsymbol\tvenue\tcountry\tplain\tzipf\tsource
-Nestlé\talias\tNestlé S.A.\tNESN\tSIX\tSwitzerland\t0\t2.72\tcurated
-Intel\tfull\tIntel Corporation\tINTC\tNASDAQ\t\t0\t0.00\tpytickersymbols
-Macy's\tfull\tMacy's, Inc.\tM\tNYSE\t\t0\t0.00\tpytickersymbols
-JPMORGAN CHASE\tfull\tJPMORGAN CHASE & CO\tJPM\tNYSE\t\t0\t0.00\tsec-company-tickers
-AT&T\tfull\tAT&T Inc.\tT\tNYSE\t\t0\t0.00\tpytickersymbols
-腾讯控股\talias\tTencent Holdings Ltd.\t0700\tHKEX\tChina\t0\t0.00\tcurated
+SMALL = """name\tkind\tcompany\tsymbol\tvenue\tcountry\tplain\tzipf\tsource\tsize
+Nestlé\talias\tNestlé S.A.\tNESN\tSIX\tSwitzerland\t0\t2.72\tcurated\t
+Intel\tfull\tIntel Corporation\tINTC\tNASDAQ\t\t0\t0.00\tpytickersymbols\t
+Macy's\tfull\tMacy's, Inc.\tM\tNYSE\t\t0\t0.00\tpytickersymbols\t
+JPMORGAN CHASE\tfull\tJPMORGAN CHASE & CO\tJPM\tNYSE\t\t0\t0.00\tsec-company-tickers\t
+AT&T\tfull\tAT&T Inc.\tT\tNYSE\t\t0\t0.00\tpytickersymbols\t
+腾讯控股\talias\tTencent Holdings Ltd.\t0700\tHKEX\tChina\t0\t0.00\tcurated\t
 """
 
 
@@ -158,8 +158,8 @@ def test_whole_words_in_any_script_and_the_secs_capitals_in_any_case(tmp_path):
                                   ("jpmorgan chase", "JPM"), ("Macy's", "M"), ("AT&T", "T"), ("Intel", "INTC")]
     # The SEC's capitals fold the curly apostrophe: `MACY’S` is the SEC's `MACY'S`.
     sec = small_table(tmp_path, None)
-    sec._path.write_text(SMALL.replace("Macy's\tfull", "MACY'S\tfull").replace("pytickersymbols\nJPM",
-                                                                              "sec-company-tickers\nJPM"),
+    sec._path.write_text(SMALL.replace("Macy's\tfull", "MACY'S\tfull").replace("pytickersymbols\t\nJPM",
+                                                                              "sec-company-tickers\t\nJPM"),
                          encoding="utf-8")
     assert ("Macy’s", "M") in found(sec, "Macy’s and Macys")
 
