@@ -84,7 +84,7 @@ _NOT_ALONE_AFTER = re.compile("|".join(
 
 # Between two items of a list: separators, and figures that go with each item (`Caterpillar at 4.55%, RTX`).
 LIST_GAP = re.compile(r"^(?=.*(?:[,;/&]|\band\b|\bor\b))[ \t\d.,;:%$€£()/&+-]*"
-                       r"(?:\b(?:and|or|at|as well as|plus)\b[ \t\d.,;:%$€£()/&+-]*)*$")
+                       r"(?:\b(?:and|or|at|as well as|plus)\b[ \t\d.,;:%$€£()/&+-]*)*\Z")  # not across a line
 
 
 # Another item of a list the index doesn't know (a private company, a brand): one to three capitalised words
@@ -104,16 +104,17 @@ def list_gap(gap: str) -> bool:
         return False
     at, items = 0, 0
     for item in _LIST_ITEM.finditer(gap):
-        if items == _LIST_ITEMS_MAX or not _between_items(gap[at:item.start()]):
-            return False
+        if items == _LIST_ITEMS_MAX or not _between_items(gap[at:item.start()]) or (
+                item.group().split()[0] in _OPENERS):
+            return False  # `However` after a `;` opens a sentence, not an item
         at, items = item.end(), items + 1
     return items > 0 and _between_items(gap[at:])
 
 
 def _between_items(between: str) -> bool:
-    """A list's separator next to an item the index doesn't know; `&` alone joins a longer name (`Florida Power &
-    Light`, `Procter & Gamble`), not two items."""
-    return len(between) <= LIST_GAP_MAX and between.strip() != "&" and bool(LIST_GAP.match(between))
+    """A list's separator next to an item the index doesn't know: a comma, semicolon or slash in it; `&`, `and` or
+    `or` alone may join a longer name (`Florida Power & Light`, `Crate and Barrel`), not two items."""
+    return (len(between) <= LIST_GAP_MAX and any(c in between for c in ",;/") and bool(LIST_GAP.match(between)))
 
 
 def stands_alone(text: str, start: int, end: int) -> bool:

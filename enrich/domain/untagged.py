@@ -400,7 +400,8 @@ def _untagged(text: str, hit: NameHit, tagged: _TagLookup, as_of: str | None, li
         return None  # also ordinary text, and nothing says it is the company here
     if not said and facts.small_foreign and not nc.speaks_of(text, entry.venue_key):
         return None  # `Starburst` (SGX), `Daytona` (Tokyo) in a US story: a word before a small foreign company
-        # (a large one, Adidas or Capgemini, is named in any story)
+        # (a large one, Capgemini or Iberdrola, is named in any story when its name is its own: a rare word, not
+        # the first word of a longer name; `Remy`, `Coles`, `Thales` stay words)
     if entry.family and said not in ("legal form", "its ticker follows"):
         return None  # `Mitsubishi`, `CVS`: other companies' names open with it
     if entry.kind == "first" and not said and (nc.sentence_start(text, start) or nc.title_line(text, start)):
@@ -432,7 +433,8 @@ class _Facts:
     only_listed: bool  # a name, one company's, also plain text: where nothing says it is the company, `_IN_A_LIST`
 
 
-_LARGE = ("mega", "large")  # market-cap classes of companies known well beyond their market (Adidas, Capgemini)
+_LARGE = ("mega", "large")  # market-cap classes of companies known well beyond their market (Capgemini, Iberdrola)
+_RARE = 2.5  # wordfreq's Zipf value under which a name is no common word, first name, surname or place (Thales 2.7)
 _facts_known: dict[tuple[str, int], tuple[tuple[NameEntry, ...], _Facts]] = {}
 _FACTS_KEPT = 65_536
 
@@ -461,7 +463,7 @@ def _facts_of(written: str, hit_entries: tuple[NameEntry, ...]) -> _Facts:
         entry.source != "curated" or not entry.name.isupper())
     exchange = venue_for(written) is not None
     small_foreign = (entry.source != "curated" and " " not in written and not VENUES[entry.venue_key].is_us
-                     and entry.size not in _LARGE)
+                     and not (entry.size in _LARGE and entry.kind != "first" and entry.zipf < _RARE))
     as_name, plain, bare_never = (_written_as_name(written, entries), entry.plain or acronym or exchange,
                                   exchange or written.casefold() in nc.BARE_NEVER)
     return _Facts(entries, as_name, plain, bare_never, small_foreign, entry, len(entries) == 1,

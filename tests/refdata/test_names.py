@@ -67,10 +67,22 @@ def linked(services, text):
      [("Google", "GOOGL"), ("T-Mobile", "TMUS"), ("Chevron", "CVX"), ("IHG", "IHG")]),
     ("OEMs around the world including BMW, Ford, GM, RNM, Stellantis, Toyota and VW.",
      [("BMW", "BMW"), ("Ford", "F"), ("GM", "GM"), ("Stellantis", "STLA"), ("Toyota", "TM"), ("VW", "VOW3")]),
-    ("We are thrilled to enhance our partnership with AWS, which will enable us to deliver more.",
-     [("AWS", "AMZN")]),
-    # A short form that is also a word or a title needs evidence: the SAP here is a Substance Abuse Professional.
+    ("authorized training by Certified Trainers on vendors such as Microsoft, AWS, EC-Council, CompTIA, and more.",
+     [("Microsoft", "MSFT"), ("AWS", "AMZN")]),
+    # A short form that is also a word or a title needs evidence: the SAP here is a Substance Abuse Professional,
+    # the AWS the American Welding Society, RTX Nvidia's graphics.
     ("Initial Evaluation: The SAP meets with the employee to conduct an evaluation.", []),
+    ("Welders certified by AWS earn more.", []),
+    ("The new laptops ship with RTX graphics.", []),
+    # A large company abroad is named in any story when its name is its own; a surname, a first name or a place
+    # that is also a large company's name is not (Remy Cointreau, Thales, Coles, Melrose, Tokio Marine).
+    ("Clients include Capgemini and Iberdrola.", [("Capgemini", "CAP"), ("Iberdrola", "IBE")]),
+    ("The chef, Remy, cooked dinner. The philosopher Thales predicted an eclipse. Coles scored twice.", []),
+    ("They moved from Boston to Melrose. He trained in Tokio.", []),
+    # A list doesn't run through `and` joining a longer name, an opener after a semicolon, or a line break.
+    ("Sponsors include Microsoft, Crate and Barrel.", [("Microsoft", "MSFT")]),
+    ("Shares fell at Microsoft, Inc.; However, Target rose.", [("Microsoft", "MSFT")]),
+    ("Our partners: Microsoft, Fidelity,\nTarget audience: all.", [("Microsoft", "MSFT")]),
     # A curated name in capitals where the company writes it otherwise is as likely a ticker (Forward Industries
     # trades as FORD).
     ("NOTE TO INVESTORS: The latest news and updates relating to FORD are available in the company's newsroom.",
