@@ -117,6 +117,20 @@ def _between_items(between: str) -> bool:
     return (len(between) <= LIST_GAP_MAX and any(c in between for c in ",;/") and bool(LIST_GAP.match(between)))
 
 
+# Words after a name that make it another organisation's longer name (`Hilton Capital Management`, `Apple
+# Hospitality`); `Group` and `Holdings` are the company's own legal form.
+_ORG_AFTER = re.compile(r"[ \t]+(?:Capital|Management|Partners|Advisors|Advisers|Investments?|Ventures|Bank|"
+                        r"Financial|Realty|Properties|Hospitality|Foundation|Associates|Consulting|Securities|"
+                        r"Wealth|Insurance|Funds?|LLC|LLP|LP)\b")
+
+
+def named_longer(text: str, name: str) -> bool:
+    """The article writes `name` as the opening of an organisation's longer name somewhere (`Hilton Capital
+    Management ... Hilton’s strategies`): a bare `name` there is as likely that organisation. One search of the
+    article (callers keep the answer per article: a long one asks again for every mention)."""
+    return re.search(rf"(?<![^\W_]){re.escape(name)}{_ORG_AFTER.pattern}", text) is not None
+
+
 def stands_alone(text: str, start: int, end: int) -> bool:
     """Not part of a longer proper name, a defined term, a dateline, a person or a product: no capitalised word
     right after (but a legal form or a bracket), none right before (but a sentence opener), no quote before."""
@@ -196,9 +210,9 @@ MARKET_WORDS = {
 }
 
 
-@functools.lru_cache(maxsize=256)
 def speaks_of(text: str, venue_key: str) -> bool:
-    """The article names the market's country, a city of it or the exchange."""
+    """The article names the market's country, a city of it or the exchange (callers keep the answer per article:
+    a cache keyed by the text would hold on to every article it saw, up to ENRICH_MAX_TEXT_BYTES each)."""
     venue = VENUES[venue_key]
     words = MARKET_WORDS.get(venue.country)
     return bool(words and re.search(words, text)) or venue.label in text
@@ -242,7 +256,9 @@ def context(text: str, start: int, end: int, symbol: str) -> str | None:
     if text.endswith(_OF_IN, max(0, start - 20), stop) and _SHARES_BEFORE.search(text[max(0, start - 20):stop]):
         return "shares of"
     if after is not None and after.lastgroup == "verb":
-        return "a company verb or noun follows"
+        return VERB
+    if after is not None and after.lastgroup == "possessive" and text[max(0, start - 4):start].lower() != "the ":
+        return POSSESSIVE
     return None
 
 
@@ -258,8 +274,15 @@ def no_context(text: str, start: int, end: int) -> bool:
 # How `_SHARES_BEFORE` can end: `of ` or `in ` as its IGNORECASE matches them (`ı` and `İ` are an `i` to it too).
 _OF_IN = tuple(f"{a}{b} " for a in "oOiIİı" for b in "fFnN")
 
-# The four, tried in order at the name's end: they exclude one another (a legal form, a unit and a company verb are
+# A possessive before a word (`Visa's digital payment ecosystem`, `Shell’s Powering Progress strategy`): what a
+# company has, unless `the` opens it (`the Amazon's rainforest`, a river's).
+POSSESSIVE = "a possessive follows"
+VERB = "a company verb or noun follows"
+LISTED = "listed with other companies"
+_POSSESSIVE = re.compile(r"^(?:'s|’s)(?=[ \t]+\w)")
+
+# The five, tried in order at the name's end: they exclude one another (a legal form, a unit and a company verb are
 # different words; a ticker opens with a bracket), so the first that matches is the one each alone would find.
 _SAID_AFTER = re.compile("|".join(f"(?P<{name}>{pattern.pattern.removeprefix('^')})" for name, pattern in (
-    ("legal", _LEGAL), ("unit", _UNIT), ("ticker", _TICKER_AFTER), ("verb", _AFTER))))
+    ("legal", _LEGAL), ("unit", _UNIT), ("ticker", _TICKER_AFTER), ("verb", _AFTER), ("possessive", _POSSESSIVE))))
 TICKER_GROUP = _SAID_AFTER.groupindex["ticker"] + 1  # the symbol: the ticker pattern's own first group

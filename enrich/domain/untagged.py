@@ -359,6 +359,7 @@ def _tagged_all(text: str, mentions: Sequence[Mention]) -> list[_Tagged]:
 
 
 _START = operator.itemgetter(0)  # a hit's or an event's start
+_WEAK = (nc.POSSESSIVE, nc.VERB, nc.LISTED)  # what says a plain name is the company, short of a legal form
 _IN_A_LIST = object()  # `_untagged`'s answer for a name that counts only among other companies
 
 
@@ -389,16 +390,20 @@ def _untagged(text: str, hit: NameHit, tagged: _TagLookup, as_of: str | None, li
         return None  # several companies answer to this name and no tag says which: when in doubt, no link
     plain, bare_never = facts.plain, facts.bare_never
     said = nc.context(text, start, end, entry.symbol)
+    if said == nc.POSSESSIVE and not facts.known_company:
+        said = None  # `Here's`, `Earth's`, `TRON's`: a possessive says a company only of a name known as one
     if said and said != "legal form" and bare_never:
         said = None  # `Nasdaq stock symbol`, `Bitcoin investors`: the market or the coin, not the company
     if plain and said is None and not bare_never:
         if listed and not entry.family and (entry.kind != "first" or not nc.sentence_start(text, start)):
-            said = "listed with other companies"
+            said = nc.LISTED
         else:
             return _IN_A_LIST  # also ordinary text: a company only among companies (standing alone: asked there)
     if plain and said is None:
         return None  # also ordinary text, and nothing says it is the company here
-    if not said and facts.small_foreign and not nc.speaks_of(text, entry.venue_key):
+    if plain and said in _WEAK and tagged.named_longer(text, written):
+        return None  # `Hilton’s` in an article on Hilton Capital Management: that firm's short name as likely
+    if not said and facts.small_foreign and not tagged.speaks_of(text, entry.venue_key):
         return None  # `Starburst` (SGX), `Daytona` (Tokyo) in a US story: a word before a small foreign company
         # (a large one, Capgemini or Iberdrola, is named in any story when its name is its own: a rare word, not
         # the first word of a longer name; `Remy`, `Coles`, `Thales` stay words)
@@ -431,6 +436,7 @@ class _Facts:
     label: str  # the first entry's `NASDAQ: MSFT`
     listing: CompanyListing  # the first entry's listing
     only_listed: bool  # a name, one company's, also plain text: where nothing says it is the company, `_IN_A_LIST`
+    known_company: bool  # curated (a name people write for the company), or several words: a possessive says it
 
 
 _LARGE = ("mega", "large")  # market-cap classes of companies known well beyond their market (Capgemini, Iberdrola)
@@ -468,16 +474,21 @@ def _facts_of(written: str, hit_entries: tuple[NameEntry, ...]) -> _Facts:
                                   exchange or written.casefold() in nc.BARE_NEVER)
     return _Facts(entries, as_name, plain, bare_never, small_foreign, entry, len(entries) == 1,
                   (entry.symbol, entry.venue_key), _label(entry), listing_of(entry),
-                  as_name and plain and not bare_never and len(entries) == 1)
+                  as_name and plain and not bare_never and len(entries) == 1,
+                  entry.source == "curated" or " " in written)
 
 
 class _TagLookup:
-    """The article's tagged companies by listing and by their name's first word (a long article has many)."""
+    """The article's tagged companies by listing and by their name's first word (a long article has many); and
+    what the article says once asked (whether it writes a name as the opening of another organisation's name,
+    whether it speaks of a market)."""
 
     def __init__(self, tagged: Sequence[_Tagged]):
         self._by_key: dict[tuple[str, str], _Tagged] = {}
         self._by_word: dict[str, list[_Tagged]] = {}
         self._opening: dict[str, _Tagged | None] = {}  # by written name: the tagged company it opens the name of
+        self._longer: dict[str, bool] = {}  # by written name: nc.named_longer's answer for this article
+        self._speaks: dict[str, bool] = {}  # by venue key: nc.speaks_of's answer for this article
         for t in tagged:
             self._by_key.setdefault(t.key, t)
             words = t.company.casefold().replace(",", " ").split()
@@ -486,6 +497,18 @@ class _TagLookup:
 
     def __bool__(self) -> bool:
         return bool(self._by_key)  # the article tags a company
+
+    def named_longer(self, text: str, written: str) -> bool:
+        """`nc.named_longer` for this article, asked once per name."""
+        if written not in self._longer:
+            self._longer[written] = nc.named_longer(text, written)
+        return self._longer[written]
+
+    def speaks_of(self, text: str, venue_key: str) -> bool:
+        """`nc.speaks_of` for this article, asked once per market."""
+        if venue_key not in self._speaks:
+            self._speaks[venue_key] = nc.speaks_of(text, venue_key)
+        return self._speaks[venue_key]
 
     def find(self, written: str, key: tuple[str, str]) -> _Tagged | None:
         """The tag for this listing, or for a company whose name the written name opens."""

@@ -79,6 +79,12 @@ def linked(services, text):
     ("Clients include Capgemini and Iberdrola.", [("Capgemini", "CAP"), ("Iberdrola", "IBE")]),
     ("The chef, Remy, cooked dinner. The philosopher Thales predicted an eclipse. Coles scored twice.", []),
     ("They moved from Boston to Melrose. He trained in Tokio.", []),
+    # A possessive says a name known as a company's is the company; not a contraction, not after `the`, not a
+    # short name of another firm the article names in full.
+    ("By joining the program, Zil Money gains direct access to Visa's vast global network.", [("Visa", "V")]),
+    ("Here's how it works, and Earth's climate matters.", []),
+    ("Loggers cleared more of the Amazon's rainforest.", []),
+    ("Hilton Capital Management won awards. Details on Hilton’s winning strategies follow.", []),
     # A list doesn't run through `and` joining a longer name, an opener after a semicolon, or a line break.
     ("Sponsors include Microsoft, Crate and Barrel.", [("Microsoft", "MSFT")]),
     ("Shares fell at Microsoft, Inc.; However, Target rose.", [("Microsoft", "MSFT")]),
