@@ -79,27 +79,18 @@ def _sec(data: Path) -> Iterable[tuple[str, str, str, str, str]]:
             yield name, canonical(ticker), SEC_VENUES[exchange], "", "sec-company-tickers"  # no country given
 
 
-def _abroad(data: Path) -> Iterable[tuple[str, str, str, str, str]]:
+def _abroad(data: Path, sizes: dict[tuple[str, str], str]) -> Iterable[tuple[str, str, str, str, str]]:
+    """FinanceDatabase's listings on the non-US venues; their market-cap classes into `sizes`, by (symbol, venue)."""
     for venue in VENUE_ORDER:
         path = data / NONUS_DIR / f"{venue}.tsv"
         if not path.is_file():
             continue
         local = LOCAL_ONLY.get(venue)
-        for symbol, name, _isin, _ccy, country, delisted, _size in read_rows(path, NONUS_COLUMNS):
+        for symbol, name, _isin, _ccy, country, delisted, size in read_rows(path, NONUS_COLUMNS):
+            if size:
+                sizes[(symbol, venue)] = size  # also for a row left out here: another source may name that listing
             if name and delisted == "0" and (local is None or country == local):
                 yield name, symbol, venue, country, "financedatabase"
-
-
-def _sizes(data: Path) -> dict[tuple[str, str], str]:
-    """FinanceDatabase's market-cap class of each non-US listing, by (symbol, venue)."""
-    sizes = {}
-    for venue in VENUE_ORDER:
-        path = data / NONUS_DIR / f"{venue}.tsv"
-        if path.is_file():
-            for symbol, *_, size in read_rows(path, NONUS_COLUMNS):
-                if size:
-                    sizes[(symbol, venue)] = size
-    return sizes
 
 
 def _pyts(data: Path) -> Iterable[tuple[str, str, str, str, str]]:
@@ -177,7 +168,8 @@ def build(data: Path, entry: Callable[..., dict[str, object]], command: str) -> 
     plainness = _Plainness()
     rank = {v: i for i, v in enumerate(VENUE_ORDER)}
     groups: dict[str, list[tuple[str, str, str, str, str]]] = {}
-    for row in (*_sec(data), *_abroad(data), *_pyts(data)):
+    sizes: dict[tuple[str, str], str] = {}
+    for row in (*_sec(data), *_abroad(data, sizes), *_pyts(data)):
         key = clean(row[0]).casefold()
         if _usable(key):
             groups.setdefault(key, []).append(row)
@@ -198,7 +190,6 @@ def build(data: Path, entry: Callable[..., dict[str, object]], command: str) -> 
                 plain, zipf = plainness(name)
                 rows[key] = (name, kind, company, symbol, venue, country, "1" if plain else "0", f"{zipf:.2f}",
                              source)
-    sizes = _sizes(data)
     for key, row in rows.items():  # a size for a home listing only: Amazon.com on Borsa Italiana is a US company's
         home = _ISO.get(row[5]) == VENUES[row[4]].country
         rows[key] = (*row, sizes.get((row[3], row[4]), "") if home else "")

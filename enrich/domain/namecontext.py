@@ -252,8 +252,8 @@ def context(text: str, start: int, end: int, symbol: str) -> str | None:
         return "a unit of the company follows"
     if after is not None and after.lastgroup == "ticker" and symbols.canonical(after.group(TICKER_GROUP)) == symbol:
         return "its ticker follows"
-    stop = start - 1 if start and text[start - 1] == "\n" else start  # before a newline, as the regex's `$` allows
-    if text.endswith(_OF_IN, max(0, start - 20), stop) and _SHARES_BEFORE.search(text[max(0, start - 20):stop]):
+    stop = _of_in_before(text, start)
+    if stop is not None and _SHARES_BEFORE.search(text[max(0, start - 20):stop]):
         return "shares of"
     if after is not None and after.lastgroup == "verb":
         return VERB
@@ -265,10 +265,14 @@ def context(text: str, start: int, end: int, symbol: str) -> str | None:
 def no_context(text: str, start: int, end: int) -> bool:
     """`context()` would answer None, asked for less: nothing that could say so follows, and no `of `/`in `
     before (most names)."""
-    if _SAID_AFTER.match(text, end, end + 60) is not None:
-        return False
+    return _SAID_AFTER.match(text, end, end + 60) is None and _of_in_before(text, start) is None
+
+
+def _of_in_before(text: str, start: int) -> int | None:
+    """Where the words before a name end (before a newline, as `_SHARES_BEFORE`'s `$` allows) when they end in
+    `of `/`in `, else None: the cheap half of the "shares of" question."""
     stop = start - 1 if start and text[start - 1] == "\n" else start
-    return not text.endswith(_OF_IN, max(0, start - 20), stop)
+    return stop if text.endswith(_OF_IN, max(0, start - 20), stop) else None
 
 
 # How `_SHARES_BEFORE` can end: `of ` or `in ` as its IGNORECASE matches them (`ı` and `İ` are an `i` to it too).

@@ -18,6 +18,7 @@ from typing import NamedTuple, Protocol
 
 from enrich.domain import namecontext as nc
 from enrich.domain import symbols
+from enrich.domain.identity import IdentityMemo
 from enrich.domain.model import CompanyListing, CompanyMention, Evidence, Mention
 from enrich.domain.names import names_match
 from enrich.domain.sources import NAME_INDEX
@@ -441,22 +442,13 @@ class _Facts:
 
 _LARGE = ("mega", "large")  # market-cap classes of companies known well beyond their market (Capgemini, Iberdrola)
 _RARE = 2.5  # wordfreq's Zipf value under which a name is no common word, first name, surname or place (Thales 2.7)
-_facts_known: dict[tuple[str, int], tuple[tuple[NameEntry, ...], _Facts]] = {}
-_FACTS_KEPT = 65_536
+_facts_known: IdentityMemo[_Facts] = IdentityMemo(65_536)
 
 
 def _facts(written: str, hit_entries: tuple[NameEntry, ...]) -> _Facts:
     """The facts of a name written this way with these entries: the index hands every hit of a name the same
-    entries, so they are worked out once (kept with the entries themselves, so that an id is never reused while
-    its answer is)."""
-    kept = _facts_known.get((written, id(hit_entries)))
-    if kept is not None and kept[0] is hit_entries:
-        return kept[1]
-    facts = _facts_of(written, hit_entries)
-    if len(_facts_known) >= _FACTS_KEPT:
-        _facts_known.clear()
-    _facts_known[(written, id(hit_entries))] = (hit_entries, facts)
-    return facts
+    entries, so they are worked out once per way of writing and entries."""
+    return _facts_known.get((written, id(hit_entries)), (hit_entries,), lambda: _facts_of(written, hit_entries))
 
 
 def _facts_of(written: str, hit_entries: tuple[NameEntry, ...]) -> _Facts:
