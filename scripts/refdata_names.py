@@ -48,12 +48,14 @@ GENERIC = {"american", "global", "first", "national", "united", "general", "inte
            "china", "india", "japan", "new", "north", "south", "east", "west", "pacific", "atlantic"}
 _SPAC = re.compile(r"\b(?:Acquisition|Merger|SPAC|Blank Check)\b", re.IGNORECASE)
 _SEC_TAIL = re.compile(r"\s*/[A-Z]{2,3}/?\s*$|/\s*$|\s*/ADR\s*$", re.IGNORECASE)
+# A legal form the SEC spells in spaced capitals (`NOVO NORDISK A S`, `NATUZZI S P A`), which cleanco doesn't know.
+_SPACED_FORM = re.compile(r"\s+(?:A S|S P A|N V|S A|A G|P L C)$")
 _SPACE = re.compile(r"\s+")
 
 
 def clean(name: str) -> str:
     """The name without its legal form (cleanco), the SEC's `/DE/` tails and a leading `The`."""
-    name = _SEC_TAIL.sub("", name).strip()
+    name = _SPACED_FORM.sub("", _SEC_TAIL.sub("", name).strip())
     name = _SPACE.sub(" ", basename(name)).strip(" ,.-")
     if name.lower().startswith("the "):
         name = name[4:]

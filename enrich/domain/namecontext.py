@@ -35,7 +35,7 @@ _UNIT = re.compile(r"^[ \t]+(?:Cloud|Web Services|Studios|Television|Pictures|La
 CONNECTORS = frozenset({"of", "and", "&", "de", "the", "for", "la", "du", "des", "und", "y"})
 # A platform or product rather than the company: `Facebook page`, `the Qualys platform`, `Pinterest: https://`.
 _PRODUCT_AFTER = re.compile(r"^(?:'s|’s)?\s*(?:page|pages|account|accounts|app|apps|ads|ad|post|posts|profile|feed|"
-                            r"users|website|site|homepage|search|store|channel|video|videos|platform|handle|group|"
+                            r"users|website|site|homepage|search|store|channel|video|videos|platform|handle|(?-i:group)|"
                             r"community|marketplace|listing|live|shorts|reels|story|stories|blockchain|network|token|"
                             r"tokens|coin|coins|wallet|ecosystem|mainnet)\b|^\s*:\s*(?:https?://|www\.)",
                             re.IGNORECASE)
@@ -124,6 +124,11 @@ _ORG_AFTER = re.compile(r"[ \t]+(?:Capital|Management|Partners|Advisors|Advisers
                         r"Wealth|Insurance|Funds?|LLC|LLP|LP)\b")
 
 
+def legal_form(text: str, at: int) -> bool:
+    """A legal form at `at` (`, Inc.`, ` Ltd.`)."""
+    return _LEGAL.match(text[at:at + 40]) is not None
+
+
 def named_longer(text: str, name: str) -> bool:
     """The article writes `name` as the opening of an organisation's longer name somewhere (`Hilton Capital
     Management ... Hilton’s strategies`): a bare `name` there is as likely that organisation. One search of the
@@ -149,12 +154,19 @@ def stands_alone(text: str, start: int, end: int) -> bool:
                              word.endswith(",") and _PLACE_BEFORE.search(before)):
         return False  # `da Vinci`, `California, Berkeley`: part of a person's or a place's name
     prev = _PREV_WORD_REVERSED.match(word[::-1]) if word else None
-    if prev and prev.group()[-1].isupper() and prev.group()[::-1] not in _OPENERS:
+    if prev and prev.group()[-1].isupper() and prev.group()[::-1] not in _OPENERS and not _modifier(prev.group()):
         return False
     if before.endswith(("@", "#", "/", ".", "-")):
         return False  # `@Apple`, `www.apple`, `YXT.com`: a handle or an address
     quoted = before.endswith(('"', "“", "‘")) and after.startswith(('"', "”", "’"))
     return not quoted  # `(“CiTech”)`: a defined term (link() decides); `(TSMC)` too
+
+
+def _modifier(reversed_word: str) -> bool:
+    """A capitalised compound whose last part is lower case describes what follows, it doesn't name it:
+    `Beijing-based Baidu`, `State-backed China Mobile`, `Nasdaq-listed Nvidia` (the word is given reversed)."""
+    last, hyphen, _ = reversed_word.partition("-")
+    return bool(hyphen) and last[-1:].islower()
 
 
 def after_a_name(text: str, start: int) -> bool:

@@ -361,6 +361,7 @@ def _tagged_all(text: str, mentions: Sequence[Mention]) -> list[_Tagged]:
 
 _START = operator.itemgetter(0)  # a hit's or an event's start
 _WEAK = (nc.POSSESSIVE, nc.VERB, nc.LISTED)  # what says a plain name is the company, short of a legal form
+_GROUP_AFTER = re.compile(r"[ \t]+Group\b")  # `Group` as the name's own legal form (`Alibaba Group`) or not
 _IN_A_LIST = object()  # `_untagged`'s answer for a name that counts only among other companies
 
 
@@ -375,6 +376,11 @@ def _untagged(text: str, hit: NameHit, tagged: _TagLookup, as_of: str | None, li
     if not facts.as_name:
         return None
     entry = facts.entry
+    group = _GROUP_AFTER.match(text, end)
+    if group and (f"{written} Group".casefold() not in entry.company.casefold() or
+                  facts.plain and not nc.legal_form(text, group.end())):
+        return None  # `Toyota Group`, `Tata Group`, `Facebook Group`: a family of companies, or a product's group;
+        # `Everest Group` (the analysts, or the insurer) for a plain name: only a legal form after it says which
     if tagged:  # a company tagged elsewhere in the article: its tag's listing, no suggestion
         tag = tagged.find(written, facts.key)
         if tag is None and not facts.single:

@@ -96,6 +96,16 @@ def linked(services, text):
     # `SoftBank` alone is two companies (SoftBank Group, SoftBank Corp.): no link without a tag or legal form.
     ("Eye-Net and SoftBank completed a technology validation.", []),
     ("The fund is backed by SoftBank Group and others.", [("SoftBank Group", "9984")]),
+    # A hyphenated modifier before a name describes it (the seed article; press releases of 2025).
+    ("State-backed China Mobile launched the Metaverse Alliance.", [("China Mobile", "0941")]),
+    ("The lawsuit names Philadelphia-based Aramark Corporation and multiple subsidiaries.", [("Aramark", "ARMK")]),
+    # `Group` after a name is its own legal form where the company's name has it (`Trip.com Group`, `Alibaba
+    # Group`); after another company's name it is a family of companies or a product's group; after a plain name
+    # (Everest: the analysts, or the insurer) only a legal form after it says which.
+    ("Jane Sun, a dynamic leader and CEO of Trip.com Group, China, was honoured.", [("Trip.com", "TCOM")]),
+    ("Deals with Alibaba Group and Tencent closed.", [("Alibaba", "BABA"), ("Tencent", "0700")]),
+    ("Suppliers across the Toyota Group and the Tata Group. Join our Facebook Group today.", []),
+    ("Respected analyst firms such as Everest Group and ISG have recognized Auxis.", []),
 ])
 def test_well_known_short_forms(services, text, expected):
     assert linked(services, text) == expected
