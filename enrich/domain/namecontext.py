@@ -17,6 +17,9 @@ _LEGAL = re.compile(r"^,?\s+(?:Inc|Incorporated|Corp|Corporation|Co|Company|Ltd|
                     r"AG|SE|Group|Holdings)\b\.?")
 _SHARES_BEFORE = re.compile(r"(?:shares|stock|stake|units|ADRs?) (?:of|in) $", re.IGNORECASE)
 # What a company does or has, right after its name: `Target reported`, `Apple's shares`, `Shell CEO`.
+# `Microsoft-backed OpenAI`, `Amazon-owned Whole Foods`: a company backs or owns what follows.
+_HYPHEN_VERBS = r"backed|owned|funded|controlled|sponsored"
+_BACKER = re.compile(rf"^-(?:{_HYPHEN_VERBS})\b")
 _AFTER = re.compile(r"^(?:'s|’s)?\s+(?:shares|stock|stockholders|shareholders|CEO|chief executive|CFO|"
                     r"announced|announces|reported|reports|said|says|unveiled|unveils|acquired|acquires|"
                     r"agreed to acquire|completed the acquisition|filed with|quarterly (?:revenue|results|earnings))\b")
@@ -62,7 +65,7 @@ _PLACE_BEFORE = re.compile(rf"(?:{_STATES}|(?<![A-Za-z])(?:{_CODES})\.?),[ \t]+$
 _NEXT_WORD = re.compile(r"[ \t]+(?:&[ \t]+)?([^\W_][\w'’.-]*)")
 _NUMBER_AFTER = re.compile(r"[ \t]+\d")
 _PARTICLE_AFTER = re.compile(r"[ \t]+(?:da|de|di|del|van|von|der|le|la|du|of)[ \t]+[A-Z]")  # `Citi of Books`
-_HYPHEN_AFTER = re.compile(r"-[^\W\d_]")
+_HYPHEN_AFTER = re.compile(rf"-(?!(?:{_HYPHEN_VERBS})\b)[^\W\d_]")
 _LINE_OPENING = re.compile(r"\n[#*\s]*$")
 _PARTICLE_BEFORE = re.compile(r"(?:^|\s)(?:da|de|di|van|von|der)[ \t]+$")
 _PARTICLES_BEFORE = ("da", "de", "di", "van", "von", "der")
@@ -271,6 +274,8 @@ def context(text: str, start: int, end: int, symbol: str) -> str | None:
         return VERB
     if after is not None and after.lastgroup == "possessive" and text[max(0, start - 4):start].lower() != "the ":
         return POSSESSIVE
+    if after is not None and after.lastgroup == "backer":
+        return BACKER
     return None
 
 
@@ -294,11 +299,13 @@ _OF_IN = tuple(f"{a}{b} " for a in "oOiIİı" for b in "fFnN")
 # company has, unless `the` opens it (`the Amazon's rainforest`, a river's).
 POSSESSIVE = "a possessive follows"
 VERB = "a company verb or noun follows"
+BACKER = "it backs or owns what follows"
 LISTED = "listed with other companies"
 _POSSESSIVE = re.compile(r"^(?:'s|’s)(?=[ \t]+\w)")
 
-# The five, tried in order at the name's end: they exclude one another (a legal form, a unit and a company verb are
+# The six, tried in order at the name's end: they exclude one another (a legal form, a unit and a company verb are
 # different words; a ticker opens with a bracket), so the first that matches is the one each alone would find.
 _SAID_AFTER = re.compile("|".join(f"(?P<{name}>{pattern.pattern.removeprefix('^')})" for name, pattern in (
-    ("legal", _LEGAL), ("unit", _UNIT), ("ticker", _TICKER_AFTER), ("verb", _AFTER), ("possessive", _POSSESSIVE))))
+    ("legal", _LEGAL), ("unit", _UNIT), ("ticker", _TICKER_AFTER), ("verb", _AFTER), ("possessive", _POSSESSIVE),
+    ("backer", _BACKER))))
 TICKER_GROUP = _SAID_AFTER.groupindex["ticker"] + 1  # the symbol: the ticker pattern's own first group

@@ -106,6 +106,10 @@ def linked(services, text):
     ("Deals with Alibaba Group and Tencent closed.", [("Alibaba", "BABA"), ("Tencent", "0700")]),
     ("Suppliers across the Toyota Group and the Tata Group. Join our Facebook Group today.", []),
     ("Respected analyst firms such as Everest Group and ISG have recognized Auxis.", []),
+    # A company backs or owns what follows its hyphenated name; a plain word before `-owned` is no company.
+    ("Building on Datavault AI’s $150 million Scilex-backed supercomputer initiative.", [("Scilex", "SCLX")]),
+    ("Microsoft-backed OpenAI and the Target-owned brand grew.", [("Microsoft", "MSFT"), ("Target", "TGT")]),
+    ("Succession and Ownership Transitions - Family-owned businesses in Chester and Delaware Counties.", []),
 ])
 def test_well_known_short_forms(services, text, expected):
     assert linked(services, text) == expected
