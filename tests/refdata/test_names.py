@@ -107,7 +107,8 @@ def linked(services, text):
     ("Suppliers across the Toyota Group and the Tata Group. Join our Facebook Group today.", []),
     ("Respected analyst firms such as Everest Group and ISG have recognized Auxis.", []),
     # A company backs or owns what follows its hyphenated name; a plain word before `-owned` is no company.
-    ("Building on Datavault AI’s $150 million Scilex-backed supercomputer initiative.", [("Scilex", "SCLX")]),
+    ("Building on Datavault AI’s $150 million Scilex-backed supercomputer initiative.",
+     [("Datavault AI", "DVLT"), ("Scilex", "SCLX")]),
     ("Microsoft-backed OpenAI and the Target-owned brand grew.", [("Microsoft", "MSFT"), ("Target", "TGT")]),
     ("Succession and Ownership Transitions - Family-owned businesses in Chester and Delaware Counties.", []),
 ])
