@@ -96,6 +96,13 @@ def linked(services, text):
     # `SoftBank` alone is two companies (SoftBank Group, SoftBank Corp.): no link without a tag or legal form.
     ("Eye-Net and SoftBank completed a technology validation.", []),
     ("The fund is backed by SoftBank Group and others.", [("SoftBank Group", "9984")]),
+    # CVS, AMD and Cognizant are curated: among companies they are the companies, alone they need evidence (a
+    # cardiovascular risk, macular degeneration).
+    ("It sells through retailers like GNC, Vitamin Shoppe, Vitamin World, Walmart, CVS, and Walgreens.",
+     [("Walmart", "WMT"), ("CVS", "CVS")]),
+    ("We are using NVIDIA, AMD, IBM, Amazon AWS, and OpenAI technologies.",
+     [("NVIDIA", "NVDA"), ("AMD", "AMD"), ("IBM", "IBM")]),
+    ("Patients with AMD and CVS risk factors were enrolled.", []),
     # A hyphenated modifier before a name describes it (the seed article; press releases of 2025).
     ("State-backed China Mobile launched the Metaverse Alliance.", [("China Mobile", "0941")]),
     ("The lawsuit names Philadelphia-based Aramark Corporation and multiple subsidiaries.", [("Aramark", "ARMK")]),
