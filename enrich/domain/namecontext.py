@@ -23,6 +23,11 @@ _BACKER = re.compile(rf"^-(?:{_HYPHEN_VERBS})\b")
 _AFTER = re.compile(r"^(?:'s|’s)?\s+(?:shares|stock|stockholders|shareholders|CEO|chief executive|CFO|"
                     r"announced|announces|reported|reports|said|says|unveiled|unveils|acquired|acquires|"
                     r"agreed to acquire|completed the acquisition|filed with|quarterly (?:revenue|results|earnings))\b")
+# A headline's verb or noun after a name (`Microsoft Announces Results`, `Why Baidu Stock Jumped Today`): in a line in
+# title case, its capital makes no longer name of the two words.
+_HEADLINE = re.compile(r"^[ \t]+(?:Stock|Stocks|Shares|Announces|Announced|Reports|Reported|Unveils|Unveiled|Launches|"
+                       r"Launched|Acquires|Acquired|Completes|Posts|Beats|Misses|Raises|Cuts|Names|Appoints|Expands|"
+                       r"Signs|Agrees|Declares|Sees|Says|Plans|Earnings|Q[1-4])\b")
 _OPENERS = frozenset({"The", "A", "An", "At", "In", "On", "For", "And", "But", "Or", "With", "By", "From", "To",
                       "Of", "As", "Like", "While", "When", "After", "Before", "Both", "Including", "Also", "Then",
                       "Meanwhile", "However", "Rivals", "Shares", "Peers", "Unlike", "Than", "Via", "Through", "If",
@@ -31,7 +36,9 @@ _OPENERS = frozenset({"The", "A", "An", "At", "In", "On", "For", "And", "But", "
                       "Furthermore", "Moreover", "Currently", "Similarly", "Overall", "Together", "Specifically",
                       "Instead", "Still", "Notably", "Previously", "Since", "Until", "Under", "Over", "During",
                       "Where", "Why", "How", "What", "Who", "Whether", "Although", "Because", "So", "Yet", "Here",
-                      "There", "This", "That", "These", "Those", "Its", "Their", "Our", "Your", "My", "His", "Her"})
+                      "There", "This", "That", "These", "Those", "Its", "Their", "Our", "Your", "My", "His", "Her",
+                      "Is", "Are", "Was", "Were", "Should", "Could", "Does", "Do", "Did", "Has", "Have", "Had",
+                      "Buy", "Sell"})  # a headline's question (`Is Pfizer Stock a Buy?`); not Will or Can: first names
 # Words after a company's name that make a unit of it, not another name: `Google Cloud`, `Amazon Web Services`.
 _UNIT = re.compile(r"^[ \t]+(?:Cloud|Web Services|Studios|Television|Pictures|Labs|Research|Ventures|Supercenter|"
                    r"Foundation Models|Pay|Ads|Marketplace|DeepMind)\b")
@@ -144,7 +151,8 @@ def stands_alone(text: str, start: int, end: int) -> bool:
     right after (but a legal form or a bracket), none right before (but a sentence opener), no quote before."""
     after = text[end:end + 40]
     nxt = _NEXT_WORD.match(after)
-    if nxt and nxt.group(1)[0].isupper() and not _LEGAL.match(after) and not _UNIT.match(after):
+    if nxt and nxt.group(1)[0].isupper() and not _LEGAL.match(after) and not _UNIT.match(after) and not (
+            _HEADLINE.match(after) and title_line(text, start)):
         return False
     if after.startswith(("@", "+")) or _NOT_ALONE_AFTER.match(after):
         return False  # a product, a person, `Daytona 500`, `Leonardo da Vinci`, `Embry-Riddle`, `Austin, Texas`
@@ -276,6 +284,8 @@ def context(text: str, start: int, end: int, symbol: str) -> str | None:
         return POSSESSIVE
     if after is not None and after.lastgroup == "backer":
         return BACKER
+    if after is not None and after.lastgroup == "headline" and title_line(text, start):
+        return HEADLINE  # `Target Reports Third Quarter Earnings`
     return None
 
 
@@ -300,12 +310,13 @@ _OF_IN = tuple(f"{a}{b} " for a in "oOiIİı" for b in "fFnN")
 POSSESSIVE = "a possessive follows"
 VERB = "a company verb or noun follows"
 BACKER = "it backs or owns what follows"
+HEADLINE = "a headline's company verb follows"
 LISTED = "listed with other companies"
 _POSSESSIVE = re.compile(r"^(?:'s|’s)(?=[ \t]+\w)")
 
-# The six, tried in order at the name's end: they exclude one another (a legal form, a unit and a company verb are
+# The seven, tried in order at the name's end: they exclude one another (a legal form, a unit and a company verb are
 # different words; a ticker opens with a bracket), so the first that matches is the one each alone would find.
 _SAID_AFTER = re.compile("|".join(f"(?P<{name}>{pattern.pattern.removeprefix('^')})" for name, pattern in (
     ("legal", _LEGAL), ("unit", _UNIT), ("ticker", _TICKER_AFTER), ("verb", _AFTER), ("possessive", _POSSESSIVE),
-    ("backer", _BACKER))))
+    ("backer", _BACKER), ("headline", _HEADLINE))))
 TICKER_GROUP = _SAID_AFTER.groupindex["ticker"] + 1  # the symbol: the ticker pattern's own first group

@@ -360,7 +360,8 @@ def _tagged_all(text: str, mentions: Sequence[Mention]) -> list[_Tagged]:
 
 
 _START = operator.itemgetter(0)  # a hit's or an event's start
-_WEAK = (nc.POSSESSIVE, nc.BACKER, nc.VERB, nc.LISTED)  # what says a plain name is the company, short of a legal form
+# What says a plain name is the company, short of a legal form.
+_WEAK = (nc.POSSESSIVE, nc.BACKER, nc.HEADLINE, nc.VERB, nc.LISTED)
 _GROUP_AFTER = re.compile(r"[ \t]+Group\b")  # `Group` as the name's own legal form (`Alibaba Group`) or not
 _IN_A_LIST = object()  # `_untagged`'s answer for a name that counts only among other companies
 
@@ -397,8 +398,8 @@ def _untagged(text: str, hit: NameHit, tagged: _TagLookup, as_of: str | None, li
         return None  # several companies answer to this name and no tag says which: when in doubt, no link
     plain, bare_never = facts.plain, facts.bare_never
     said = nc.context(text, start, end, entry.symbol)
-    if said in (nc.POSSESSIVE, nc.BACKER) and not facts.known_company:
-        said = None  # `Here's`, `Earth's`, `TRON's`, `Family-owned`: says a company only of a name known as one
+    if said in (nc.POSSESSIVE, nc.BACKER, nc.HEADLINE) and not facts.known_company:
+        said = None  # `Here's`, `Earth's`, `Family-owned`, `Record Earnings`: a company only of a name known as one
     if said and said != "legal form" and bare_never:
         said = None  # `Nasdaq stock symbol`, `Bitcoin investors`: the market or the coin, not the company
     if plain and said is None and not bare_never:

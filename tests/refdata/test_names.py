@@ -103,6 +103,12 @@ def linked(services, text):
     ("We are using NVIDIA, AMD, IBM, Amazon AWS, and OpenAI technologies.",
      [("NVIDIA", "NVDA"), ("AMD", "AMD"), ("IBM", "IBM")]),
     ("Patients with AMD and CVS risk factors were enrolled.", []),
+    # A headline's company verb after a name (press release titles): a company's, not a longer name's; a plain
+    # word needs to be known as a company's name (Meta, not Record).
+    ("# Vertiv Appoints Mike Giresi as Global CIO\n\nCOLUMBUS, Ohio, June 3, 2025", [("Vertiv", "VRT")]),
+    ("# Meta Signs 650 MW Solar Energy Deal to Power its Data Centers and AI\n\n", [("Meta", "META")]),
+    ("# Greelance Marks January 2024 with Record Earnings, Token Burn, and AI Module Launch\n\n", []),
+    ("# Diverse Investment Plans for Enhanced Earnings\n\nTecCrypto offers a variety of plans.", []),
     # A hyphenated modifier before a name describes it (the seed article; press releases of 2025).
     ("State-backed China Mobile launched the Metaverse Alliance.", [("China Mobile", "0941")]),
     ("The lawsuit names Philadelphia-based Aramark Corporation and multiple subsidiaries.", [("Aramark", "ARMK")]),
