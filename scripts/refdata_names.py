@@ -3,20 +3,24 @@
 Read from the bundled reference files (the SEC list's exchange listings, FinanceDatabase's per-venue tables,
 pytickersymbols) plus the hand-curated short forms in scripts/names_curated.tsv. Legal forms are removed with
 cleanco; whether a name is also an ordinary word comes from the Webster's 2nd word list (english-words) and
-wordfreq, so the linker asks for evidence before it links `Apple` or `Target`. Needs requirements-dev.txt.
+wordfreq, or a place from ISO 3166 (pycountry), so the linker asks for evidence before it links `Apple` or
+`Target`. Needs requirements-dev.txt.
 """
 
 from __future__ import annotations
 
 import csv
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import pycountry
 from cleanco import basename
 from english_words import get_english_words_set
 from wordfreq import zipf_frequency
 
+from enrich.domain.names import name_tokens
 from enrich.domain.sources import NAME_INDEX
 from enrich.domain.symbols import canonical
 from enrich.domain.venues import VENUES
@@ -29,6 +33,7 @@ PRIVATE = Path(__file__).resolve().parent / "names_private.txt"
 # Venues whose tables also hold other markets' companies as secondary lines (`WALGREENS BOOTS AL.DL-,01` on
 # XETRA, Brazilian BDRs, Mexican SIC lines): a row there names its company only when the company is local.
 LOCAL_ONLY = {"XETRA": "Germany", "BMV": "Mexico", "B3": "Brazil"}
+CROSS_LISTING_VENUES = {"BIT"}  # where a US company's line is a cross-listing (Borsa Italiana's `Amazon.com`)
 SEC_VENUES = {"Nasdaq": "NASDAQ", "NYSE": "NYSE"}  # exchange listings only: OTC names are left out (precision)
 # Where a company with several listings is primary: a US exchange first (SPEC: Baidu → NASDAQ BIDU), then home
 # markets roughly by size. German regional floors, BSE (NSE's twin) and secondary markets are left out.
@@ -49,13 +54,14 @@ GENERIC = {"american", "global", "first", "national", "united", "general", "inte
 _SPAC = re.compile(r"\b(?:Acquisition|Merger|SPAC|Blank Check)\b", re.IGNORECASE)
 _SEC_TAIL = re.compile(r"\s*/[A-Z]{2,3}/?\s*$|/\s*$|\s*/ADR\s*$", re.IGNORECASE)
 # A legal form the SEC spells in spaced capitals (`NOVO NORDISK A S`, `NATUZZI S P A`), which cleanco doesn't know.
+_SHARE_CLASS = re.compile(r"\s+Class [A-Z]$")  # FinanceDatabase's `Tyson Foods, Inc. Class A`
 _SPACED_FORM = re.compile(r"\s+(?:A S|S P A|N V|S A|A G|P L C)$")
 _SPACE = re.compile(r"\s+")
 
 
 def clean(name: str) -> str:
     """The name without its legal form (cleanco), the SEC's `/DE/` tails and a leading `The`."""
-    name = _SPACED_FORM.sub("", _SEC_TAIL.sub("", name).strip())
+    name = _SPACED_FORM.sub("", _SHARE_CLASS.sub("", _SEC_TAIL.sub("", name).strip()))
     name = _SPACE.sub(" ", basename(name)).strip(" ,.-")
     if name.lower().startswith("the "):
         name = name[4:]
@@ -95,6 +101,32 @@ def _abroad(data: Path, sizes: dict[tuple[str, str], str]) -> Iterable[tuple[str
                 yield name, symbol, venue, country, "financedatabase"
 
 
+def _words(name: str) -> str:
+    """A company name's words run together, its legal form, share class and `and`s left out: `Becton, Dickinson
+    and Company` and `BECTON DICKINSON & CO`, `Tyson Foods, Inc. Class A` and `TYSON FOODS INC` alike."""
+    return "".join(w for w in name_tokens(clean(name)) if w != "and")
+
+
+def _us_listings(data: Path) -> dict[str, tuple[str, str]]:
+    """The SEC list's exchange listings by their company name's words run together (`chrobinsonworldwide`): the
+    common stock where a company has several lines."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for name, symbol, venue, _, _ in _sec(data):
+        if words := _words(name):
+            found.setdefault(words, []).append((symbol, venue))
+    # And by its letters in order (`dhnoorrt`), for names the SEC writes surname first (`HORTON D R INC` for D.R.
+    # Horton, `HUNT J B TRANSPORT SERVICES INC`): only for names of eight letters or more, where two companies'
+    # letters don't coincide.
+    anagrams: dict[str, set[str]] = {}
+    for key in found:
+        if len(key) >= 8:
+            anagrams.setdefault("".join(sorted(key)), set()).add(key)
+    for letters, keys in anagrams.items():
+        if len(keys) == 1 and letters not in found:  # one company's letters only
+            found[letters] = found[next(iter(keys))]
+    return {key: min(lines, key=lambda line: (len(line[0]), "-" in line[0], line[0])) for key, lines in found.items()}
+
+
 def _pyts(data: Path) -> Iterable[tuple[str, str, str, str, str]]:
     columns = ("symbol", "venue_key", "family_only", "name", "isins", "currency", "yahoo", "google")
     for symbol, venue, _family, name, *_ in read_rows(data / "pytickersymbols.tsv", columns):
@@ -108,6 +140,16 @@ _ISO = {"United States": "US", "Canada": "CA", "United Kingdom": "GB", "Hong Kon
         "India": "IN", "South Korea": "KR", "Taiwan": "TW", "Italy": "IT", "Spain": "ES", "Sweden": "SE",
         "Denmark": "DK", "Finland": "FI", "Norway": "NO", "Belgium": "BE", "Ireland": "IE", "Portugal": "PT",
         "South Africa": "ZA", "Brazil": "BR", "Mexico": "MX", "Singapore": "SG", "Israel": "IL", "New Zealand": "NZ"}
+
+
+def _folded(name: str) -> str:
+    """Lower case, accents dropped (`Île-de-France` as `ile-de-france`)."""
+    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
+
+
+# Countries and their subdivisions (ISO 3166-1 and 3166-2, pycountry): states, provinces, prefectures, counties.
+PLACES = frozenset(_folded(place.name) for place in (*pycountry.countries, *pycountry.subdivisions)) | frozenset(
+    _folded(country.common_name) for country in pycountry.countries if hasattr(country, "common_name"))
 
 
 def _secondary(row: tuple[str, str, str, str, str]) -> bool:
@@ -158,8 +200,8 @@ def _first_words(rows: dict[tuple[str, str, str], tuple[str, ...]], plainness: _
         plain, zipf = plainness(first)
         if plain or zipf >= 3.5 or first.casefold() in GENERIC or (first.casefold(), symbol, venue) in rows:
             continue
-        if first.casefold() in countries:
-            continue  # `Namibia` for Namibia Critical Metals: a country first
+        if _folded(first) in countries:
+            continue  # `Namibia` for Namibia Critical Metals, `Karnataka` for Karnataka Bank: a place first
         if _SPAC.search(row[2]):
             continue  # a blank-cheque company's first word is a brand-new coinage (`Launchpad Cadenza Acquisition`)
         rows[(first.casefold(), symbol, venue)] = (first, "first", *row[2:6], "0", f"{zipf:.2f}", *row[8:])
@@ -175,13 +217,24 @@ def build(data: Path, entry: Callable[..., dict[str, object]], command: str) -> 
         key = clean(row[0]).casefold()
         if _usable(key):
             groups.setdefault(key, []).append(row)
+    us_listings = _us_listings(data)
     rows: dict[tuple[str, str, str], tuple[str, ...]] = {}  # (name folded, symbol, venue) -> row: one per company
     for members in groups.values():
         country = next((m[3] for m in members if m[3]), "")
         home = _ISO.get(country)
-        company, symbol, venue, _, source = sorted(members, key=lambda r: (
+        best = sorted(members, key=lambda r: (
             _secondary(r), not VENUES[r[2]].is_us, VENUES[r[2]].country != home, rank[r[2]], len(r[1]),
             "-" in r[1], r[1]))[0]  # the company's common stock: JPM before its notes' AMJB, BAC before BAC-PB
+        company, symbol, venue, _, source = best
+        if country == "United States" and (_secondary(best) or venue in CROSS_LISTING_VENUES):
+            # A US company's line on the LSE's international order book or Borsa Italiana (`C.H. Robinson
+            # Worldwide` 0HQW, `Amazon.com` on BIT) under a name the SEC spells otherwise: its US listing, found by
+            # the name's words (`C H ROBINSON WORLDWIDE INC`); none (an OTC or delisted company) leaves it out.
+            words = _words(company)
+            found = us_listings.get(words) or (us_listings.get("".join(sorted(words))) if len(words) >= 8 else None)
+            if found is None:
+                continue
+            symbol, venue = found
         full = clean(company)
         brief = short(full)
         # One name per company: the short form (`Tencent` also finds `Tencent Holdings`: a trailing "Holdings" or
@@ -190,12 +243,13 @@ def build(data: Path, entry: Callable[..., dict[str, object]], command: str) -> 
             key = (name.casefold(), symbol, venue)
             if _usable(name) and not name.replace(" ", "").isdigit() and key not in rows:
                 plain, zipf = plainness(name)
+                plain = plain or _folded(name) in PLACES  # `Lancashire`, `Cadiz`, `Antofagasta`: a place first
                 rows[key] = (name, kind, company, symbol, venue, country, "1" if plain else "0", f"{zipf:.2f}",
                              source)
     for key, row in rows.items():  # a size for a home listing only: Amazon.com on Borsa Italiana is a US company's
         home = _ISO.get(row[5]) == VENUES[row[4]].country
         rows[key] = (*row, sizes.get((row[3], row[4]), "") if home else "")
-    countries = {row[5].casefold() for row in rows.values() if row[5]} | {c.casefold() for c in _ISO}
+    countries = {row[5].casefold() for row in rows.values() if row[5]} | {c.casefold() for c in _ISO} | PLACES
     _first_words(rows, plainness, countries)
     private = {line.strip().casefold() for line in PRIVATE.read_text(encoding="utf-8").splitlines()
                if line.strip() and not line.startswith("#")}
@@ -215,7 +269,8 @@ def build(data: Path, entry: Callable[..., dict[str, object]], command: str) -> 
     path = data / NAMES_FILE
     write_tsv(path, NAMES_COLUMNS, ordered)
     source = {"built_from": [SEC_FILE, f"{NONUS_DIR}/*.tsv", "pytickersymbols.tsv", "scripts/names_curated.tsv"],
-              "tools": "cleanco 2.3 (legal forms), english-words 2.0.2 web2 and wordfreq 3.1.1 (ordinary words)"}
+              "tools": "cleanco 2.3 (legal forms), english-words 2.0.2 web2 and wordfreq 3.1.1 (ordinary words), "
+                       "pycountry 24.6.1 (places: ISO 3166 countries and subdivisions)"}
     licence = ("derived from the bundled files above (public domain, MIT); the curated short forms are the team's "
                "own (scripts/names_curated.tsv, each with a note)")
     return {NAMES_FILE: entry(path, NAME_INDEX, source, licence, "2026-08-16",

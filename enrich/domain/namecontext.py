@@ -105,6 +105,11 @@ LIST_SPAN_MAX = 90  # characters between two companies of one list, other items 
 _LIST_ITEMS_MAX = 3
 
 
+def opener(word: str) -> bool:
+    """A word that opens sentences or clauses (`Also`, `However`, `Today`): its capital says nothing."""
+    return word in _OPENERS
+
+
 def list_gap(gap: str) -> bool:
     """What lies between two items of a list of companies: separators and figures (`, `, ` and `, ` at 4.55%, `),
     or up to three other items the index doesn't know, each between such separators (`, Fidelity, T-Mobile, `)."""

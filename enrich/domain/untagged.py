@@ -469,8 +469,9 @@ def _facts_of(written: str, hit_entries: tuple[NameEntry, ...]) -> _Facts:
     exchange = venue_for(written) is not None
     small_foreign = (entry.source != "curated" and " " not in written and not VENUES[entry.venue_key].is_us
                      and not (entry.size in _LARGE and entry.kind != "first" and entry.zipf < _RARE))
-    as_name, plain, bare_never = (_written_as_name(written, entries), entry.plain or acronym or exchange,
-                                  exchange or written.casefold() in nc.BARE_NEVER)
+    # `Also,` `Today,` `However,`: a word that opens sentences, written as it does, is that word (ALSO Holding).
+    as_name = _written_as_name(written, entries) and not nc.opener(written)
+    plain, bare_never = entry.plain or acronym or exchange, exchange or written.casefold() in nc.BARE_NEVER
     return _Facts(entries, as_name, plain, bare_never, small_foreign, entry, len(entries) == 1,
                   (entry.symbol, entry.venue_key), _label(entry), listing_of(entry),
                   as_name and plain and not bare_never and len(entries) == 1,

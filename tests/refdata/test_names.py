@@ -109,6 +109,15 @@ def linked(services, text):
     ("# Meta Signs 650 MW Solar Energy Deal to Power its Data Centers and AI\n\n", [("Meta", "META")]),
     ("# Greelance Marks January 2024 with Record Earnings, Token Burn, and AI Module Launch\n\n", []),
     ("# Diverse Investment Plans for Enhanced Earnings\n\nTecCrypto offers a variety of plans.", []),
+    # A word that opens sentences is that word (ALSO Holding); a place is a place (Karnataka Bank's first word);
+    # a US company's line abroad names its US listing (Amazon.com on Borsa Italiana, D.R. Horton on the LSE's
+    # international order book). Nasdaq.com articles of January 2024.
+    ("Also, Mercedes-Benz Group AG rose more than +3% after reporting.", [("Mercedes-Benz", "MBG")]),
+    ("Tata's first iPhone assembly plant is in the southern state of Karnataka which it took over.", []),
+    ("as investors cheered robust quarterly reports from Meta Platforms and Amazon.com, while",
+     [("Meta Platforms", "META"), ("Amazon.com", "AMZN")]),
+    ("Per the Zacks analyst, D.R. Horton is benefiting from its home affordability initiatives.",
+     [("D.R. Horton", "DHI")]),
     # A hyphenated modifier before a name describes it (the seed article; press releases of 2025).
     ("State-backed China Mobile launched the Metaverse Alliance.", [("China Mobile", "0941")]),
     ("The lawsuit names Philadelphia-based Aramark Corporation and multiple subsidiaries.", [("Aramark", "ARMK")]),
