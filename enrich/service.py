@@ -56,7 +56,8 @@ def enrich_many(documents: Sequence[tuple[str, str | None]], services: Services,
                                 "(ENRICH_MAX_MENTIONS)"]
         companies = None
         if names:
-            companies = at_date(link(text, mentions, services.names()), mentions, as_of, services.reference.changes)
+            companies = at_date(link(text, mentions, services.names(), as_of), mentions, as_of,
+                                services.reference.changes)
         yield Enrichment(text=text, mentions=mentions, meta=meta, companies=companies)
 
 

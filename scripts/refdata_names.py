@@ -10,6 +10,7 @@ wordfreq, or a place from ISO 3166 (pycountry), so the linker asks for evidence 
 from __future__ import annotations
 
 import csv
+import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -107,6 +108,47 @@ def _words(name: str) -> str:
     return "".join(w for w in name_tokens(clean(name)) if w != "and")
 
 
+HISTORY = "history"  # the dated SEC snapshots bundled with the references (history/sec-YYYY-MM-DD.tsv)
+
+
+def _former(data: Path, current: Iterable[str], as_of: str) -> Iterable[tuple[str, str, str, str]]:
+    """Companies the dated SEC snapshots list on a US exchange under a name the current list no longer has (a
+    company since taken private, merged or delisted: Walgreens, Hologic; or renamed: Outbrain), each with its
+    listing then and the last day it is known to have traded so (`until`): the listing history's last sighting of
+    that symbol on that exchange between the snapshot that last shows the name and the next one (or `as_of`, the
+    current list's date), else the last snapshot's date for a company gone, the next snapshot's for one renamed."""
+    snapshots = sorted(data.glob(f"{HISTORY}/sec-*.tsv"))
+    dates = [path.stem.removeprefix("sec-") for path in snapshots] + [as_of]
+    now = set(current)  # the current list's names, folded (clean)
+    last: dict[str, tuple[int, str, str, str, str]] = {}  # folded name -> (snapshot index, name, symbol, venue, cik)
+    ciks_now = {cik for cik, _, exchange, _ in read_rows(data / SEC_FILE, SEC_COLUMNS) if exchange in SEC_VENUES}
+    for index, path in enumerate(snapshots):
+        for cik, ticker, exchange, name in read_rows(path, SEC_COLUMNS):
+            key = clean(name).casefold() if exchange in SEC_VENUES and name else ""
+            if not _usable(key) or key in now:
+                continue
+            symbol, venue = canonical(ticker), SEC_VENUES[exchange]
+            seen = last.get(key)
+            if seen is None or seen[0] < index or (len(symbol), symbol) < (len(seen[2]), seen[2]):
+                last[key] = (index, name, symbol, venue, cik)  # the newest snapshot; in one, the common stock
+    seen_until = _last_seen(data)
+    for index, name, symbol, venue, cik in last.values():
+        shown, following = dates[index], dates[index + 1]
+        sighted = seen_until.get((symbol, venue), "")
+        until = sighted if shown <= sighted <= following else following if cik in ciks_now else shown
+        yield name, symbol, venue, until
+
+
+def _last_seen(data: Path) -> dict[tuple[str, str], str]:
+    """The last day the US listing history saw each (symbol, venue)."""
+    seen: dict[tuple[str, str], str] = {}
+    for symbol, venue, _first, last_seen, _kind, _source in read_rows(data / "us_listings.tsv", (
+            "symbol", "venue", "first_seen", "last_seen", "kind", "source")):
+        key = (canonical(symbol), venue)
+        seen[key] = max(seen.get(key, ""), last_seen)
+    return seen
+
+
 def _us_listings(data: Path) -> dict[str, tuple[str, str]]:
     """The SEC list's exchange listings by their company name's words run together (`chrobinsonworldwide`): the
     common stock where a company has several lines."""
@@ -179,15 +221,18 @@ class _Plainness:
 
 
 def _first_words(rows: dict[tuple[str, str, str], tuple[str, ...]], plainness: _Plainness,
-                 countries: set[str]) -> None:
+                 countries: set[str], only: set[tuple[str, str, str]] | None = None) -> None:
     """Add the first word of a company's name where people write it alone and it can mean no other company
     (`JPMorgan` for JPMorgan Chase, `Deckers` for Deckers Outdoor, `Geely` for Geely Automobile): no dictionary
     word or place, not common, four letters or more, and no other company's name starts with it. And mark a
-    one-word name that opens other companies' names (`Mitsubishi`) as needing evidence: it is a family's."""
+    one-word name that opens other companies' names (`Mitsubishi`) as needing evidence: it is a family's. `only`:
+    the rows to do it for (all of them when None); every row counts as another company's name."""
     openers: dict[str, set[tuple[str, str]]] = {}
     for (folded, symbol, venue) in rows:
         openers.setdefault(folded.split()[0], set()).add((symbol, venue))
     for key, row in list(rows.items()):
+        if only is not None and key not in only:
+            continue
         folded, symbol, venue = key
         words = row[0].split()
         if len(words) == 1:
@@ -248,9 +293,27 @@ def build(data: Path, entry: Callable[..., dict[str, object]], command: str) -> 
                              source)
     for key, row in rows.items():  # a size for a home listing only: Amazon.com on Borsa Italiana is a US company's
         home = _ISO.get(row[5]) == VENUES[row[4]].country
-        rows[key] = (*row, sizes.get((row[3], row[4]), "") if home else "")
+        rows[key] = (*row, sizes.get((row[3], row[4]), "") if home else "", "")
     countries = {row[5].casefold() for row in rows.values() if row[5]} | {c.casefold() for c in _ISO} | PLACES
     _first_words(rows, plainness, countries)
+    # Names companies listed in the US were known by until a date (an article of 2024 names Walgreens), none a
+    # company of today's index also goes by; then their first words as for any company (today's names left as
+    # they are: a company gone doesn't make today's one-word name a family's).
+    names_now = {key[0] for key in rows}
+    former: set[tuple[str, str, str]] = set()
+    sec_as_of = json.loads((data / "MANIFEST.json").read_text(encoding="utf-8"))["files"][SEC_FILE]["as_of"]
+    for company, symbol, venue, until in _former(data, groups, sec_as_of):
+        full = clean(company)
+        brief = short(full)
+        for name, kind in ((brief, "short"),) if _usable(brief) and brief != full else ((full, "full"),):
+            key = (name.casefold(), symbol, venue)
+            if _usable(name) and not name.replace(" ", "").isdigit() and name.casefold() not in names_now:
+                plain, zipf = plainness(name)
+                plain = plain or _folded(name) in PLACES
+                rows[key] = (name, kind, company, symbol, venue, "", "1" if plain else "0", f"{zipf:.2f}",
+                             "sec-company-tickers", "", until)
+                former.add(key)
+    _first_words(rows, plainness, countries, only=former)
     private = {line.strip().casefold() for line in PRIVATE.read_text(encoding="utf-8").splitlines()
                if line.strip() and not line.startswith("#")}
     for key in [k for k in rows if k[0] in private]:
@@ -264,11 +327,12 @@ def build(data: Path, entry: Callable[..., dict[str, object]], command: str) -> 
                 del rows[key]
             rows[(row["name"].casefold(), symbol, row["venue"])] = (
                 row["name"], "alias", row["company"], symbol, row["venue"], row["country"],
-                "0" if row["distinct"] == "1" else "1", f"{zipf:.2f}", "curated", "")
+                "0" if row["distinct"] == "1" else "1", f"{zipf:.2f}", "curated", "", "")
     ordered = sorted(rows.values())
     path = data / NAMES_FILE
     write_tsv(path, NAMES_COLUMNS, ordered)
-    source = {"built_from": [SEC_FILE, f"{NONUS_DIR}/*.tsv", "pytickersymbols.tsv", "scripts/names_curated.tsv"],
+    source = {"built_from": [SEC_FILE, f"{HISTORY}/sec-*.tsv", "us_listings.tsv", f"{NONUS_DIR}/*.tsv",
+                             "pytickersymbols.tsv", "scripts/names_curated.tsv"],
               "tools": "cleanco 2.3 (legal forms), english-words 2.0.2 web2 and wordfreq 3.1.1 (ordinary words), "
                        "pycountry 24.6.1 (places: ISO 3166 countries and subdivisions)"}
     licence = ("derived from the bundled files above (public domain, MIT); the curated short forms are the team's "

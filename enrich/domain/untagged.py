@@ -40,6 +40,7 @@ class NameEntry:
     source: str
     family: bool = False  # a name other companies' names open (`Mitsubishi`, `CVS`): only a legal form or ticker
     size: str = ""  # FinanceDatabase's market-cap class of a non-US listing (`large`, `micro`...), else empty
+    until: str = ""  # the last day the company traded under this name (gone since, or renamed), else empty
 
 class NameHit(NamedTuple):
     """A name found in the text: its span and every entry written that way (a tuple: a long text has thousands,
@@ -53,8 +54,9 @@ class NameHit(NamedTuple):
 class NameIndex(Protocol):
     """Finds the index's names in a text (enrich/refdata/names.py implements it)."""
 
-    def find(self, text: str) -> Iterable[NameHit]:
-        """Every occurrence of an indexed name as whole words, the longest where two overlap, in text order."""
+    def find(self, text: str, date: str | None = None) -> Iterable[NameHit]:
+        """Every occurrence of an indexed name as whole words, the longest where two overlap, in text order; of
+        companies known by it on `date` (YYYY-MM-DD; today when None)."""
         ...
 
     def as_of(self) -> str | None:
@@ -74,9 +76,10 @@ class _Tagged:
     confidence: float
 
 
-def link(text: str, mentions: Sequence[Mention], index: NameIndex) -> list[CompanyMention]:
+def link(text: str, mentions: Sequence[Mention], index: NameIndex, date: str | None = None) -> list[CompanyMention]:
     """Every listed company the text names, tagged or not, in text order; a suggestion on the first untagged
-    mention of a company no tag in the article names."""
+    mention of a company no tag in the article names. `date`: the article's (YYYY-MM-DD; today when None), for
+    companies known by a name only until a date."""
     tagged = _tagged(text, mentions)
     inside = [m.tag.span for m in mentions]  # the tags' own text (`NASDAQ: Meta`) names no company
     as_of = index.as_of()
@@ -84,7 +87,7 @@ def link(text: str, mentions: Sequence[Mention], index: NameIndex) -> list[Compa
         CompanyMention(t.span, text[t.span[0]:t.span[1]], t.listing, t.confidence, True,
                        (_note(f"the article tags it: {t.label}", None),)) for t in tagged]
     taken = [t.span for t in tagged]
-    hits = list(index.find(text))
+    hits = list(index.find(text, date))
     defined = _defined_terms(text, tagged, hits)
     people = _People(text, hits)
     blocked = sorted([*inside, *taken])

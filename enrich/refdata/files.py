@@ -11,4 +11,5 @@ NONUS_COLUMNS = ("symbol", "name", "isin", "currency", "country", "delisted", "s
 SIZES = {"Mega Cap": "mega", "Large Cap": "large", "Mid Cap": "mid", "Small Cap": "small", "Micro Cap": "micro",
          "Nano Cap": "nano"}
 NAMES_FILE = "names.tsv"
-NAMES_COLUMNS = ("name", "kind", "company", "symbol", "venue", "country", "plain", "zipf", "source", "size")
+NAMES_COLUMNS = ("name", "kind", "company", "symbol", "venue", "country", "plain", "zipf", "source", "size",
+                 "until")

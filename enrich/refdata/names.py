@@ -48,6 +48,8 @@ class _Matcher:
         # name of ASCII letters and digits only (each character of the match is then the name's own).
         self.exact = [p[0].entries if len(p) == 1 and not p[0].folded and p[0].key.isascii() and p[0].key.isalnum()
                       else None for p in patterns]
+        # Per pattern, whether a company of it is known by that name only until a date (Walgreens, delisted 2025).
+        self.dated = [any(e.until for q in p for e in q.entries) for p in patterns]
         self._local = threading.local()
 
     def scratch(self) -> hyperscan.Scratch:
@@ -75,8 +77,9 @@ class NameTable(NameIndex):
     def as_of(self) -> str | None:
         return self._as_of
 
-    def find(self, text: str) -> list[NameHit]:
-        """Every indexed name standing as whole words in `text`, the longest where two overlap, in text order.
+    def find(self, text: str, date: str | None = None) -> list[NameHit]:
+        """Every indexed name standing as whole words in `text`, the longest where two overlap, in text order;
+        of companies known by it on `date` (YYYY-MM-DD; today when None).
 
         Names as their source writes them (FinanceDatabase, pytickersymbols, the curated short forms) are matched
         case-sensitively in the cases a text writes names in (see `_cased`); the SEC writes every name in capitals,
@@ -94,20 +97,22 @@ class NameTable(NameIndex):
         raw: list[tuple[int, int]] = []
         matcher.database.scan(_spaced(text), match_event_handler=_collect, context=raw, scratch=matcher.scratch())
         hits: list[tuple[int, int, bool, tuple[NameEntry, ...]]] = []
-        lengths, exact = matcher.lengths, matcher.exact
+        lengths, exact, dated = matcher.lengths, matcher.exact, matcher.dated
         ascii_text = text.isascii()  # then the copy's spaces are the text's own non-alphanumerics
         for ident, end in raw:
             start, stop = end - 2 - lengths[ident], end - 2  # the padded copy's match, less its two spaces
             if not ascii_text and ((start and text[start - 1].isalnum()) or (stop < size and text[stop].isalnum())):
                 continue  # not a whole word (`Intel` in `Intelligence`)
             entries = exact[ident]
-            if entries is not None:
+            if entries is not None and not dated[ident]:
                 hits.append((start, stop, False, entries))
                 continue
             written = text[start:stop]
             for pattern in patterns[ident]:
                 if (_fold(written) if pattern.folded else written) == pattern.key:
-                    hits.append((start, stop, pattern.folded, pattern.entries))
+                    entries = _known_on(pattern.entries, date) if dated[ident] else pattern.entries
+                    if entries:
+                        hits.append((start, stop, pattern.folded, entries))
         hits.sort(key=_order)  # by start, the longest first, a name as its source writes it before a folded one
         found: list[NameHit] = []
         reach = -1
@@ -132,9 +137,9 @@ class NameTable(NameIndex):
             raise RefdataError(f"reading {self._path.name}: {exc}") from exc
         cased: dict[str, list[NameEntry]] = {}
         folded: dict[str, list[NameEntry]] = {}
-        for name, kind, company, symbol, venue, country, plain, zipf, source, size in rows:
+        for name, kind, company, symbol, venue, country, plain, zipf, source, size, until in rows:
             entry = NameEntry(name, kind, company, canonical(symbol), venue, country or None, float(zipf),
-                              plain != "0", source, family=plain == "2", size=size)
+                              plain != "0", source, family=plain == "2", size=size, until=until)
             # A one-word SEC name that is also a word (`TARGET`) would hit every lower-case `target`: its usual
             # cases are enough; other all-capital SEC names may be written in any case (`BlackRock`).
             if name.isupper() and source == SEC and sum(c.isalpha() for c in name) > 3 and (
@@ -184,6 +189,13 @@ class NameTable(NameIndex):
         if cached is not None:
             _store(cached, hyperscan.dumpb(database))
         return database
+
+
+@functools.lru_cache(maxsize=4096)
+def _known_on(entries: tuple[NameEntry, ...], date: str | None) -> tuple[NameEntry, ...]:
+    """The entries of companies known by their name on `date` (today when None): one gone or renamed before it
+    is not what an article of that date names."""
+    return tuple(e for e in entries if not e.until or (date is not None and date <= e.until))
 
 
 def _order(hit: tuple[int, int, bool, tuple[NameEntry, ...]]) -> tuple[int, int, bool]:

@@ -49,7 +49,7 @@ class TableNames:
             self.entries.setdefault(name.lower(), []).append(
                 NameEntry(name, "alias", company, symbol, venue, None, 0.0, plain, "test"))
 
-    def find(self, text):
+    def find(self, text, date=None):
         hits = []
         for key, entries in self.entries.items():
             for match in re.finditer(rf"(?<!\w){re.escape(key)}(?!\w)", text, re.IGNORECASE):

@@ -138,6 +138,17 @@ def test_well_known_short_forms(services, text, expected):
     assert linked(services, text) == expected
 
 
+def test_companies_gone_since_are_named_in_articles_of_their_time(services):
+    # A real sentence of a 2024 press release: Walgreens (taken private in August 2025) is named then, not today.
+    text = "available to shop online at Amazon and select CVS, Target, Walgreens, and Walmart stores."
+    then = enrich(text, services, as_of="2024-05-01", prices=False, names=True).companies
+    now = enrich(text, services, prices=False, names=True).companies
+    assert [(c.text, c.listing.symbol) for c in then] == [("CVS", "CVS"), ("Target", "TGT"), ("Walgreens", "WBA"),
+                                                          ("Walmart", "WMT")]
+    assert [c.listing.exchange for c in then][-1] == "NYSE"  # Walmart moved to NASDAQ on 2025-12-09
+    assert [(c.text, c.listing.symbol) for c in now] == [("CVS", "CVS"), ("Target", "TGT"), ("Walmart", "WMT")]
+
+
 def test_without_names_there_is_no_companies_key(services):
     assert "companies" not in enrich(SEED, services, prices=False).to_dict()
 
@@ -185,13 +196,14 @@ def test_names_on_hostile_text_finish(services, unit):
     assert all(text[c.span[0]:c.span[1]] == c.text for c in result.companies)
 
 
-SMALL = """name\tkind\tcompany\tsymbol\tvenue\tcountry\tplain\tzipf\tsource\tsize
-Nestlé\talias\tNestlé S.A.\tNESN\tSIX\tSwitzerland\t0\t2.72\tcurated\t
-Intel\tfull\tIntel Corporation\tINTC\tNASDAQ\t\t0\t0.00\tpytickersymbols\t
-Macy's\tfull\tMacy's, Inc.\tM\tNYSE\t\t0\t0.00\tpytickersymbols\t
-JPMORGAN CHASE\tfull\tJPMORGAN CHASE & CO\tJPM\tNYSE\t\t0\t0.00\tsec-company-tickers\t
-AT&T\tfull\tAT&T Inc.\tT\tNYSE\t\t0\t0.00\tpytickersymbols\t
-腾讯控股\talias\tTencent Holdings Ltd.\t0700\tHKEX\tChina\t0\t0.00\tcurated\t
+SMALL = """name\tkind\tcompany\tsymbol\tvenue\tcountry\tplain\tzipf\tsource\tsize\tuntil
+Nestlé\talias\tNestlé S.A.\tNESN\tSIX\tSwitzerland\t0\t2.72\tcurated\t\t
+Intel\tfull\tIntel Corporation\tINTC\tNASDAQ\t\t0\t0.00\tpytickersymbols\t\t
+Macy's\tfull\tMacy's, Inc.\tM\tNYSE\t\t0\t0.00\tpytickersymbols\t\t
+JPMORGAN CHASE\tfull\tJPMORGAN CHASE & CO\tJPM\tNYSE\t\t0\t0.00\tsec-company-tickers\t\t
+AT&T\tfull\tAT&T Inc.\tT\tNYSE\t\t0\t0.00\tpytickersymbols\t\t
+腾讯控股\talias\tTencent Holdings Ltd.\t0700\tHKEX\tChina\t0\t0.00\tcurated\t\t
+Hologic\tfull\tHologic, Inc.\tHOLX\tNASDAQ\t\t0\t0.00\tsec-company-tickers\t\t2026-04-08
 """
 
 
@@ -213,10 +225,20 @@ def test_whole_words_in_any_script_and_the_secs_capitals_in_any_case(tmp_path):
                                   ("jpmorgan chase", "JPM"), ("Macy's", "M"), ("AT&T", "T"), ("Intel", "INTC")]
     # The SEC's capitals fold the curly apostrophe: `MACY’S` is the SEC's `MACY'S`.
     sec = small_table(tmp_path, None)
-    sec._path.write_text(SMALL.replace("Macy's\tfull", "MACY'S\tfull").replace("pytickersymbols\t\nJPM",
-                                                                              "sec-company-tickers\t\nJPM"),
+    sec._path.write_text(SMALL.replace("Macy's\tfull", "MACY'S\tfull").replace("pytickersymbols\t\t\nJPM",
+                                                                              "sec-company-tickers\t\t\nJPM"),
                          encoding="utf-8")
     assert ("Macy’s", "M") in found(sec, "Macy’s and Macys")
+
+
+def test_a_company_gone_is_found_only_in_articles_of_its_time(tmp_path):
+    # Hologic was taken private in 2026: an article of 2025 names it, today's doesn't.
+    table = small_table(tmp_path, None)
+    text = "Hologic (HOLX) and Intel reported."
+    assert [text[h.start:h.end] for h in table.find(text, "2025-01-15")] == ["Hologic", "Intel"]
+    assert [text[h.start:h.end] for h in table.find(text, "2026-04-08")] == ["Hologic", "Intel"]
+    assert [text[h.start:h.end] for h in table.find(text, "2026-04-09")] == ["Intel"]
+    assert [text[h.start:h.end] for h in table.find(text)] == ["Intel"]
 
 
 def test_a_name_without_an_ascii_letter_is_left_out_not_matched_everywhere(tmp_path):
