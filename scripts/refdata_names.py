@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import json
 import re
-import unicodedata
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from cleanco import basename
 from english_words import get_english_words_set
 from wordfreq import zipf_frequency
 
-from enrich.domain.names import name_tokens
+from enrich.domain.names import ascii_folded, name_tokens
 from enrich.domain.sources import NAME_INDEX
 from enrich.domain.symbols import canonical
 from enrich.domain.venues import VENUES
@@ -54,8 +53,8 @@ GENERIC = {"american", "global", "first", "national", "united", "general", "inte
            "china", "india", "japan", "new", "north", "south", "east", "west", "pacific", "atlantic"}
 _SPAC = re.compile(r"\b(?:Acquisition|Merger|SPAC|Blank Check)\b", re.IGNORECASE)
 _SEC_TAIL = re.compile(r"\s*/[A-Z]{2,3}/?\s*$|/\s*$|\s*/ADR\s*$", re.IGNORECASE)
-# A legal form the SEC spells in spaced capitals (`NOVO NORDISK A S`, `NATUZZI S P A`), which cleanco doesn't know.
 _SHARE_CLASS = re.compile(r"\s+Class [A-Z]$")  # FinanceDatabase's `Tyson Foods, Inc. Class A`
+# A legal form the SEC spells in spaced capitals (`NOVO NORDISK A S`, `NATUZZI S P A`), which cleanco doesn't know.
 _SPACED_FORM = re.compile(r"\s+(?:A S|S P A|N V|S A|A G|P L C)$")
 _SPACE = re.compile(r"\s+")
 
@@ -82,8 +81,8 @@ def _usable(name: str) -> bool:
     return letters >= 3 or (letters >= 2 and name.isupper() and len(name) >= 2)
 
 
-def _sec(data: Path) -> Iterable[tuple[str, str, str, str, str]]:
-    for _cik, ticker, exchange, name in read_rows(data / SEC_FILE, SEC_COLUMNS):
+def _sec(sec_rows: Iterable[list[str]]) -> Iterable[tuple[str, str, str, str, str]]:
+    for _cik, ticker, exchange, name in sec_rows:
         if exchange in SEC_VENUES and name:
             yield name, canonical(ticker), SEC_VENUES[exchange], "", "sec-company-tickers"  # no country given
 
@@ -111,7 +110,8 @@ def _words(name: str) -> str:
 HISTORY = "history"  # the dated SEC snapshots bundled with the references (history/sec-YYYY-MM-DD.tsv)
 
 
-def _former(data: Path, current: Iterable[str], as_of: str) -> Iterable[tuple[str, str, str, str]]:
+def _former(data: Path, sec_rows: list[list[str]], current: Iterable[str], as_of: str
+            ) -> Iterable[tuple[str, str, str, str]]:
     """Companies the dated SEC snapshots list on a US exchange under a name the current list no longer has (a
     company since taken private, merged or delisted: Walgreens, Hologic; or renamed: Outbrain), each with its
     listing then and the last day it is known to have traded so (`until`): the listing history's last sighting of
@@ -121,7 +121,7 @@ def _former(data: Path, current: Iterable[str], as_of: str) -> Iterable[tuple[st
     dates = [path.stem.removeprefix("sec-") for path in snapshots] + [as_of]
     now = set(current)  # the current list's names, folded (clean)
     last: dict[str, tuple[int, str, str, str, str]] = {}  # folded name -> (snapshot index, name, symbol, venue, cik)
-    ciks_now = {cik for cik, _, exchange, _ in read_rows(data / SEC_FILE, SEC_COLUMNS) if exchange in SEC_VENUES}
+    ciks_now = {cik for cik, _, exchange, _ in sec_rows if exchange in SEC_VENUES}
     for index, path in enumerate(snapshots):
         for cik, ticker, exchange, name in read_rows(path, SEC_COLUMNS):
             key = clean(name).casefold() if exchange in SEC_VENUES and name else ""
@@ -149,11 +149,20 @@ def _last_seen(data: Path) -> dict[tuple[str, str], str]:
     return seen
 
 
-def _us_listings(data: Path) -> dict[str, tuple[str, str]]:
+_LETTERS_MIN = 8  # names matched by their letters alone are this long at least: two companies' letters differ
+
+
+def _us_listing(listings: dict[str, tuple[str, str]], company: str) -> tuple[str, str] | None:
+    """The US exchange listing (symbol, venue) of a company by its name (see `_us_listings`), or None."""
+    words = _words(company)
+    return listings.get(words) or (listings.get("".join(sorted(words))) if len(words) >= _LETTERS_MIN else None)
+
+
+def _us_listings(sec: Iterable[tuple[str, str, str, str, str]]) -> dict[str, tuple[str, str]]:
     """The SEC list's exchange listings by their company name's words run together (`chrobinsonworldwide`): the
     common stock where a company has several lines."""
     found: dict[str, list[tuple[str, str]]] = {}
-    for name, symbol, venue, _, _ in _sec(data):
+    for name, symbol, venue, _, _ in sec:
         if words := _words(name):
             found.setdefault(words, []).append((symbol, venue))
     # And by its letters in order (`dhnoorrt`), for names the SEC writes surname first (`HORTON D R INC` for D.R.
@@ -161,7 +170,7 @@ def _us_listings(data: Path) -> dict[str, tuple[str, str]]:
     # letters don't coincide.
     anagrams: dict[str, set[str]] = {}
     for key in found:
-        if len(key) >= 8:
+        if len(key) >= _LETTERS_MIN:
             anagrams.setdefault("".join(sorted(key)), set()).add(key)
     for letters, keys in anagrams.items():
         if len(keys) == 1 and letters not in found:  # one company's letters only
@@ -186,7 +195,7 @@ _ISO = {"United States": "US", "Canada": "CA", "United Kingdom": "GB", "Hong Kon
 
 def _folded(name: str) -> str:
     """Lower case, accents dropped (`Île-de-France` as `ile-de-france`)."""
-    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
+    return ascii_folded(name).casefold()
 
 
 # Countries and their subdivisions (ISO 3166-1 and 3166-2, pycountry): states, provinces, prefectures, counties.
@@ -258,11 +267,13 @@ def build(data: Path, entry: Callable[..., dict[str, object]], command: str) -> 
     rank = {v: i for i, v in enumerate(VENUE_ORDER)}
     groups: dict[str, list[tuple[str, str, str, str, str]]] = {}
     sizes: dict[tuple[str, str], str] = {}
-    for row in (*_sec(data), *_abroad(data, sizes), *_pyts(data)):
+    sec_rows = read_rows(data / SEC_FILE, SEC_COLUMNS)
+    sec = list(_sec(sec_rows))
+    for row in (*sec, *_abroad(data, sizes), *_pyts(data)):
         key = clean(row[0]).casefold()
         if _usable(key):
             groups.setdefault(key, []).append(row)
-    us_listings = _us_listings(data)
+    us_listings = _us_listings(sec)
     rows: dict[tuple[str, str, str], tuple[str, ...]] = {}  # (name folded, symbol, venue) -> row: one per company
     for members in groups.values():
         country = next((m[3] for m in members if m[3]), "")
@@ -275,8 +286,7 @@ def build(data: Path, entry: Callable[..., dict[str, object]], command: str) -> 
             # A US company's line on the LSE's international order book or Borsa Italiana (`C.H. Robinson
             # Worldwide` 0HQW, `Amazon.com` on BIT) under a name the SEC spells otherwise: its US listing, found by
             # the name's words (`C H ROBINSON WORLDWIDE INC`); none (an OTC or delisted company) leaves it out.
-            words = _words(company)
-            found = us_listings.get(words) or (us_listings.get("".join(sorted(words))) if len(words) >= 8 else None)
+            found = _us_listing(us_listings, company)
             if found is None:
                 continue
             symbol, venue = found
@@ -302,7 +312,7 @@ def build(data: Path, entry: Callable[..., dict[str, object]], command: str) -> 
     names_now = {key[0] for key in rows}
     former: set[tuple[str, str, str]] = set()
     sec_as_of = json.loads((data / "MANIFEST.json").read_text(encoding="utf-8"))["files"][SEC_FILE]["as_of"]
-    for company, symbol, venue, until in _former(data, groups, sec_as_of):
+    for company, symbol, venue, until in _former(data, sec_rows, groups, sec_as_of):
         full = clean(company)
         brief = short(full)
         for name, kind in ((brief, "short"),) if _usable(brief) and brief != full else ((full, "full"),):

@@ -17,9 +17,14 @@ _NOISE = frozenset({
 })
 
 
+def ascii_folded(text: str) -> str:
+    """The text in ASCII, accents dropped (`Nestlé` as `Nestle`); characters with no ASCII form left out."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
 def name_tokens(text: str) -> tuple[str, ...]:
     """The distinctive lower-case words of a company name, in order."""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode() or text
+    folded = ascii_folded(text) or text
     folded = folded.replace("&", " and ").replace("'", "").replace("\u2019", "")
     folded = _DOTTED.sub(lambda m: m.group(1).replace(".", ""), folded)
     words = [w.casefold() for w in _WORD.findall(folded)]
